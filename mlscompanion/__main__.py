@@ -1,0 +1,5 @@
+import sys
+
+from mlscompanion.cli import main
+
+sys.exit(main())

@@ -1,0 +1,147 @@
+"""Checks of user-supplied groups, shared by initializers, constraints and tying.
+
+Every public piece that accepts "groups of units" (or of weight entries)
+validates them here, so the error a learner sees is the same everywhere:
+it names the argument, the offending group and what was expected.
+"""
+
+import numbers
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def check_index_groups(groups, name="groups"):
+    """Validate a list of groups of unit indices; return them as lists of ints.
+
+    Each group must hold at least two distinct non-negative integers and no
+    index may appear in two groups.
+    """
+    if isinstance(groups, (str, bytes)) or not hasattr(groups, "__iter__"):
+        raise ValueError(
+            f"`{name}` must be a list of groups such as [[0, 1]] "
+            f"(each group a list of unit indices). Received: {name}={groups!r}"
+        )
+    clean = []
+    seen = {}
+    for group in groups:
+        if isinstance(group, (str, bytes)) or not hasattr(group, "__iter__"):
+            raise ValueError(
+                f"Each group in `{name}` must be a list of unit indices, such "
+                f"as [0, 1]. Received the group {group!r} in {name}={groups!r}"
+            )
+        members = list(group)
+        for index in members:
+            if not _is_int(index) or index < 0:
+                raise ValueError(
+                    f"Group {members!r} in `{name}` holds {index!r}; expected "
+                    "non-negative integer unit indices."
+                )
+        members = [int(i) for i in members]
+        if len(set(members)) < 2:
+            raise ValueError(
+                f"Group {members!r} in `{name}` ties fewer than 2 distinct "
+                "units; a group needs at least two members, e.g. [0, 1]."
+            )
+        if len(set(members)) != len(members):
+            raise ValueError(
+                f"Group {members!r} in `{name}` lists a unit twice; list each "
+                "unit once."
+            )
+        for index in members:
+            if index in seen:
+                raise ValueError(
+                    f"Unit {index} is in two groups of `{name}`: "
+                    f"{seen[index]!r} and {members!r}. Merge them into one "
+                    "group if all of these units should be tied."
+                )
+            seen[index] = members
+        clean.append(members)
+    if not clean:
+        raise ValueError(
+            f"`{name}` is empty; give at least one group, e.g. [[0, 1]]."
+        )
+    return clean
+
+
+def check_groups_fit(groups, size, what, shape, name="groups"):
+    """Raise if any index in ``groups`` is out of range for ``size``."""
+    for group in groups:
+        for index in group:
+            if index >= size:
+                raise ValueError(
+                    f"Group {group!r} in `{name}` refers to {what} {index}, but "
+                    f"the weight of shape {tuple(shape)} has only {size} "
+                    f"{what}s (valid indices 0..{size - 1})."
+                )
+
+
+def check_entry_groups(groups, name="groups"):
+    """Validate groups of index tuples (for ``TieEntries``)."""
+    if isinstance(groups, (str, bytes)) or not hasattr(groups, "__iter__"):
+        raise ValueError(
+            f"`{name}` must be a list of groups of index tuples, such as "
+            f"[[(0, 0), (0, 1)]]. Received: {name}={groups!r}"
+        )
+    clean = []
+    seen = {}
+    for group in groups:
+        if isinstance(group, (str, bytes)) or not hasattr(group, "__iter__"):
+            raise ValueError(
+                f"Each group in `{name}` must be a list of index tuples, such "
+                f"as [(0, 0), (0, 1)]. Received the group {group!r}."
+            )
+        members = []
+        for entry in group:
+            if _is_int(entry):
+                entry = (entry,)
+            if isinstance(entry, (str, bytes)) or not hasattr(entry, "__iter__"):
+                raise ValueError(
+                    f"Group {list(group)!r} in `{name}` holds {entry!r}; expected "
+                    "an index tuple such as (0, 1)."
+                )
+            entry = tuple(entry)
+            if not entry or not all(_is_int(i) and i >= 0 for i in entry):
+                raise ValueError(
+                    f"Group {list(group)!r} in `{name}` holds {entry!r}; expected "
+                    "a tuple of non-negative integers such as (0, 1)."
+                )
+            members.append(tuple(int(i) for i in entry))
+        if len(set(members)) < 2:
+            raise ValueError(
+                f"Group {members!r} in `{name}` ties fewer than 2 distinct "
+                "entries; a group needs at least two members."
+            )
+        if len(set(members)) != len(members):
+            raise ValueError(
+                f"Group {members!r} in `{name}` lists an entry twice."
+            )
+        for entry in members:
+            if entry in seen:
+                raise ValueError(
+                    f"Entry {entry} is in two groups of `{name}`: "
+                    f"{seen[entry]!r} and {members!r}. Merge them into one group."
+                )
+            seen[entry] = members
+        clean.append(members)
+    if not clean:
+        raise ValueError(f"`{name}` is empty; give at least one group.")
+    return clean
+
+
+def check_entries_fit(groups, shape, name="groups"):
+    shape = tuple(shape)
+    for group in groups:
+        for entry in group:
+            if len(entry) != len(shape):
+                raise ValueError(
+                    f"Group {group!r} in `{name}` holds the index {entry}, which "
+                    f"has {len(entry)} coordinates, but the weight of shape "
+                    f"{shape} needs {len(shape)}."
+                )
+            if any(i >= s for i, s in zip(entry, shape)):
+                raise ValueError(
+                    f"Group {group!r} in `{name}` holds the index {entry}, "
+                    f"which is out of range for the weight of shape {shape}."
+                )

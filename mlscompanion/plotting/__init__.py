@@ -1,0 +1,8 @@
+"""Course-style figures (the lab colours), NumPy-2 safe, grids evaluated in one call.
+
+Every function returns a matplotlib ``Figure`` and uses no pyplot state, so
+it works the same in a notebook, a script and a headless test.
+"""
+
+from mlscompanion.plotting.style import *  # noqa: F401,F403
+from mlscompanion.plotting.tracker import *  # noqa: F401,F403

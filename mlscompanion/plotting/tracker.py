@@ -1,0 +1,52 @@
+"""Figures of a ``NeuronDifferentiation`` history."""
+
+import numpy as np
+
+from mlscompanion.plotting.style import dlcolors, new_figure
+
+__all__ = ["plot_differentiation"]
+
+
+def plot_differentiation(history, x="step", max_pairs=6):
+    """Distance between units (top) and effective width (bottom), per layer.
+
+    For layers with few units each pair gets its own line; otherwise the
+    min / mean / max pair distance are drawn.
+    """
+    if x not in ("step", "epoch"):
+        raise ValueError(f"`x` must be 'step' or 'epoch'. Received: x={x!r}")
+    layers = list(dict.fromkeys(rec["layer"] for rec in history))
+    fig, axes = new_figure(2, max(len(layers), 1), width=4.2, height=2.8)
+    if not layers:
+        axes[0, 0].text(0.5, 0.5, "no records yet", ha="center", va="center")
+        return fig
+    for col, name in enumerate(layers):
+        recs = [r for r in history if r["layer"] == name]
+        t = np.array([r[x] for r in recs])
+        ax = axes[0, col]
+        pairs = [r.get("pair_distances") for r in recs]
+        n_pairs = len(pairs[0]) if pairs and pairs[0] is not None else 0
+        if 0 < n_pairs <= max_pairs and all(p is not None for p in pairs):
+            units = recs[0]["units"]
+            labels = [(i, j) for i in range(units) for j in range(i + 1, units)]
+            values = np.array(pairs, dtype=float)
+            for k, (i, j) in enumerate(labels):
+                ax.plot(t, values[:, k], color=dlcolors[k % len(dlcolors)],
+                        label=f"units {i + 1}-{j + 1}")
+        else:
+            for key, style in (("max_distance", ":"), ("mean_distance", "-"),
+                               ("min_distance", "--")):
+                ax.plot(t, [r[key] for r in recs], style, label=key.split("_")[0])
+        ax.set_title(f"{name}: distance between units")
+        ax.set_xlabel(x)
+        ax.set_ylabel("distance")
+        ax.legend(fontsize="small")
+        ax = axes[1, col]
+        ax.step(t, [r["effective_width"] for r in recs], where="post",
+                color=dlcolors[1])
+        units = recs[0]["units"]
+        ax.set_ylim(0, units + 0.5)
+        ax.set_yticks(range(0, units + 1, max(1, units // 8)))
+        ax.set_title(f"{name}: effective width (of {units})")
+        ax.set_xlabel(x)
+    return fig
