@@ -1,0 +1,149 @@
+"""The ``mlscompanion`` command (also ``python -m mlscompanion``).
+
+    mlscompanion demo [--epochs N] [--out DIR]     the headline experiment
+    mlscompanion env                               environment + seed audit, to paste
+    mlscompanion labs list | run NAME [--quick]    the lab notebooks, headless
+    mlscompanion snippet check FILE [...]          is a forum snippet reproducible?
+"""
+
+import argparse
+import os
+import sys
+
+# Keep TensorFlow's C++ start-up chatter out of what learners paste.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose usage errors exit with ``exit_code`` (default 2)."""
+
+    exit_code = 2
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(self.exit_code, f"{self.prog}: error: {message}\n")
+
+
+class _SnippetParser(_Parser):
+    exit_code = 3  # documented: 3 = bad arguments
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def _cmd_demo(args):
+    from mlscompanion import demo
+
+    demo.run(epochs=args.epochs, out=args.out, seed=args.seed)
+    return 0
+
+
+def _cmd_env(args):
+    import mlscompanion
+
+    print("```")
+    print(mlscompanion.format_environment())
+    print()
+    print(mlscompanion.seed_audit())
+    print("```")
+    return 0
+
+
+def _cmd_labs(args):
+    from mlscompanion import labs
+
+    return labs.cli_main(args)
+
+
+def _cmd_snippet(args):
+    from mlscompanion import snippets
+
+    return snippets.cli_main(args)
+
+
+def build_parser():
+    parser = _Parser(prog="mlscompanion", description=__doc__.split("\n\n")[0])
+    from mlscompanion import __version__
+
+    parser.add_argument("--version", action="version", version=f"mlscompanion {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("demo", help="tied vs untied neurons on the coffee data (seed 004)")
+    p.add_argument("--epochs", type=_positive_int, default=10, help="epochs per network (default 10)")
+    p.add_argument("--out", default="demo_out", help="folder for the figure (default demo_out)")
+    p.add_argument("--seed", type=_non_negative_int, default=1234, help="seed (default 1234)")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("env", help="environment block and seed audit, to paste in a forum post")
+    p.set_defaults(func=_cmd_env)
+
+    p = sub.add_parser("labs", help="list or run the lab notebooks headless")
+    labs_sub = p.add_subparsers(dest="labs_command", metavar="ACTION", parser_class=_Parser)
+    labs_sub.required = True
+    q = labs_sub.add_parser("list", help="the labs and the question each answers")
+    q.set_defaults(func=_cmd_labs)
+    q = labs_sub.add_parser("run", help="execute a lab notebook and save the executed copy")
+    q.add_argument("name", help="lab name or number, as shown by 'mlscompanion labs list'")
+    q.add_argument("--quick", action="store_true", help="small budget (seconds, for checks)")
+    q.add_argument("--out", default="labs_out", help="folder for the executed notebook")
+    q.add_argument("--timeout", type=_positive_int, default=600, help="seconds per cell (default 600)")
+    q.set_defaults(func=_cmd_labs)
+
+    p = sub.add_parser("snippet", help="check that a forum snippet is reproducible")
+    snip_sub = p.add_subparsers(dest="snippet_command", metavar="ACTION", parser_class=_SnippetParser)
+    snip_sub.required = True
+    q = snip_sub.add_parser("check", help="run FILE in fresh processes and compare")
+    q.add_argument("file", metavar="FILE", help="the Python snippet to check")
+    q.add_argument("--runs", type=_positive_int, default=2, help="fresh processes (default 2)")
+    q.add_argument("--seed", type=_non_negative_int, default=None, help="inject mlscompanion.set_seed(S) first")
+    q.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    q.add_argument("--timeout", type=_positive_float, default=300.0, help="seconds per run (default 300)")
+    q.add_argument("--decimals", type=_non_negative_int, default=None,
+                   help="also compare numbers and fingerprints rounded to this many decimals")
+    q.set_defaults(func=_cmd_snippet)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ValueError as error:
+        print(f"mlscompanion {args.command}: {error}", file=sys.stderr)
+        return 3 if args.command == "snippet" else 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,3 @@
+"""Figures for the coffee lab."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Figures for the depth lab."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Figures for the differentiation lab."""
+
+__all__ = []

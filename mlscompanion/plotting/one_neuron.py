@@ -1,0 +1,3 @@
+"""Figures for the one_neuron lab."""
+
+__all__ = []

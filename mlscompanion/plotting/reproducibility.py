@@ -1,0 +1,3 @@
+"""Figures for the reproducibility lab."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Figures for the width lab."""
+
+__all__ = []

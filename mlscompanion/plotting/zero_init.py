@@ -1,0 +1,3 @@
+"""Figures for the zero_init lab."""
+
+__all__ = []

@@ -1,0 +1,27 @@
+"""Shared test setup: quiet TensorFlow, headless matplotlib, a fresh seed per test."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import pytest  # noqa: E402
+
+
+def pytest_collection_modifyitems(config, items):
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        skip = pytest.mark.skip(reason="TensorFlow-only test (KERAS_BACKEND is not tensorflow)")
+        for item in items:
+            if "tf_only" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _seeded():
+    """Every test starts from the same seeds and without op determinism side effects."""
+    import mlscompanion
+
+    mlscompanion.set_seed(1234, deterministic=False)
+    yield
