@@ -248,7 +248,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         iterations = getattr(optimizer, "iterations", None)
         if iterations is None:
             return self._batches
-        return int(keras.ops.convert_to_numpy(iterations))
+        return int(keras.ops.convert_to_numpy(iterations.value))
 
     def record(self):
         """Take a record now (also usable outside ``fit``); returns the new records."""
@@ -262,9 +262,9 @@ class NeuronDifferentiation(keras.callbacks.Callback):
             key = (step, layer.name)
             if key in self._seen:
                 continue
-            kernel = keras.ops.convert_to_numpy(layer.kernel)
+            kernel = keras.ops.convert_to_numpy(layer.kernel.value)
             bias = getattr(layer, "bias", None)
-            bias = None if bias is None else keras.ops.convert_to_numpy(bias)
+            bias = None if bias is None else keras.ops.convert_to_numpy(bias.value)
             figures = describe_units(kernel, bias, self.tol, self.pair_limit)
             if math.isnan(figures["effective_width"]) and layer.name not in self._nan_warned:
                 self._nan_warned.add(layer.name)

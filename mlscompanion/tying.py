@@ -120,9 +120,9 @@ def weight_names(model):
     rows = []
     w = b = 0
     for layer in _dense_layers(model):
-        kernel = keras.ops.convert_to_numpy(layer.kernel)
+        kernel = keras.ops.convert_to_numpy(layer.kernel.value)
         bias = getattr(layer, "bias", None)
-        bias = None if bias is None else keras.ops.convert_to_numpy(bias)
+        bias = None if bias is None else keras.ops.convert_to_numpy(bias.value)
         n_in, units = kernel.shape
         for unit in range(units):
             for inp in range(n_in):

@@ -1,0 +1,34 @@
+"""Small builders shared by the core tests."""
+
+import keras
+import numpy as np
+
+import mlscompanion as mlc
+
+
+def coffee(reps=5):
+    X, y = mlc.datasets.load_coffee_data()
+    X_norm, _ = mlc.datasets.normalize_coffee(X)
+    return mlc.datasets.tile_like_lab(X_norm, y, reps)
+
+
+def issue_model(seed=1):
+    """The model of the issue's example: tied layer1 (2 units), tied inputs of layer2."""
+    return keras.Sequential([
+        keras.Input((2,)),
+        keras.layers.Dense(2, activation="sigmoid", name="layer1",
+                           kernel_initializer=mlc.initializers.IdenticalUnits(seed=seed),
+                           kernel_constraint=mlc.constraints.TieUnits([[0, 1]]),
+                           bias_constraint=mlc.constraints.TieUnits([[0, 1]])),
+        keras.layers.Dense(1, activation="sigmoid", name="layer2",
+                           kernel_constraint=mlc.constraints.TieInputs([[0, 1]])),
+    ])
+
+
+def as_np(x):
+    return keras.ops.convert_to_numpy(x)
+
+
+def max_unit_gap(model, layer="layer1"):
+    k = as_np(model.get_layer(layer).kernel)
+    return float(np.max(np.abs(k[:, 0] - k[:, 1])))
