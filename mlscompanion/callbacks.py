@@ -169,6 +169,10 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         self._need_start_record = False
         self._epoch = 0
         self._batches = 0
+        if every != "epoch":
+            # Only hook batches when asked: a batch hook turns off Keras'
+            # asynchronous callback dispatch for the whole fit.
+            self.on_train_batch_end = self._on_train_batch_end
 
     # ----- setup -------------------------------------------------------
     def _resolve_layers(self):
@@ -312,9 +316,9 @@ class NeuronDifferentiation(keras.callbacks.Callback):
             self._need_start_record = False
             self.record()
 
-    def on_train_batch_end(self, batch, logs=None):
+    def _on_train_batch_end(self, batch, logs=None):
         self._batches += 1
-        if self.every != "epoch" and self._batches % self.every == 0:
+        if self._batches % self.every == 0:
             self.record()
 
     def on_epoch_end(self, epoch, logs=None):

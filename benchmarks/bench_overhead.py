@@ -1,0 +1,94 @@
+"""Overhead of mlscompanion's pieces on the coffee-roasting model, as ratios.
+
+    python benchmarks/bench_overhead.py [--repeats 5] [--quick]
+
+Targets (issue 2): tracker every epoch <= 1.02, tracker every batch <= 1.10,
+tie constraints on both layers <= 1.10, import <= 1.05 (all vs plain Keras).
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+
+import mlscompanion as mlc  # noqa: E402
+
+
+def coffee_data(reps):
+    X, y = mlc.datasets.load_coffee_data()
+    X_norm, _ = mlc.datasets.normalize_coffee(X)
+    return mlc.datasets.tile_like_lab(X_norm, y, reps)
+
+
+def build(tied):
+    mlc.set_seed(1234, deterministic=False)
+    kwargs = {}
+    if tied:
+        kwargs = dict(kernel_constraint=mlc.constraints.TieUnits([[0, 1]]),
+                      bias_constraint=mlc.constraints.TieUnits([[0, 1]]))
+    model = keras.Sequential([
+        keras.Input((2,)),
+        keras.layers.Dense(3, activation="sigmoid", name="layer1", **kwargs),
+        keras.layers.Dense(1, activation="sigmoid", name="layer2",
+                           kernel_constraint=mlc.constraints.TieInputs([[0, 1]]) if tied else None),
+    ])
+    model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(0.01))
+    return model
+
+
+def time_fit(x, y, epochs, tied=False, callbacks=()):
+    model = build(tied)
+    model.fit(x[:64], y[:64], epochs=1, verbose=0)  # trace outside the timing
+    start = time.perf_counter()
+    model.fit(x, y, epochs=epochs, verbose=0, callbacks=list(callbacks))
+    return time.perf_counter() - start
+
+
+def ratio(variant, baseline, repeats):
+    base, var = [], []
+    for _ in range(repeats):
+        base.append(baseline())
+        var.append(variant())
+    return statistics.median(var) / statistics.median(base), statistics.median(base), statistics.median(var)
+
+
+def time_import(statement, repeats):
+    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                env=env, check=True).stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    reps, epochs = (10, 2) if args.quick else (50, 3)
+    x, y = coffee_data(reps)
+    print(f"coffee model, {len(x)} rows x {epochs} epochs (batch 32), {args.repeats} interleaved repeats")
+    rows = []
+    plain = lambda: time_fit(x, y, epochs)  # noqa: E731
+    track = mlc.callbacks.NeuronDifferentiation
+    rows.append(("tracker every epoch", 1.02, ratio(lambda: time_fit(x, y, epochs, callbacks=[track()]), plain, args.repeats)))
+    rows.append(("tracker every batch", 1.10, ratio(lambda: time_fit(x, y, epochs, callbacks=[track(every=1)]), plain, args.repeats)))
+    rows.append(("tie constraints, both layers", 1.10, ratio(lambda: time_fit(x, y, epochs, tied=True), plain, args.repeats)))
+    n = max(args.repeats, 5)
+    rows.append(("import mlscompanion (+core modules)", 1.05, ratio(
+        lambda: time_import("import mlscompanion.callbacks, mlscompanion.constraints, mlscompanion.initializers, "
+                            "mlscompanion.tying, mlscompanion.seeding", n),
+        lambda: time_import("import keras", n), n)))
+    print(f"{'measure':<38}{'baseline s':>11}{'variant s':>11}{'ratio':>8}{'target':>8}")
+    for name, target, (r, b, v) in rows:
+        flag = "" if r <= target else "  (over target)"
+        print(f"{name:<38}{b:>11.3f}{v:>11.3f}{r:>8.3f}{target:>8.2f}{flag}")
+
+
+if __name__ == "__main__":
+    main()
