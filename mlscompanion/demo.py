@@ -13,7 +13,10 @@ from mlscompanion.experiments.identical_neurons import (
     train_forum_network,
 )
 
-__all__ = ["run", "format_report"]
+__all__ = ["run", "format_report", "BASELINE_ACCURACY"]
+
+#: Accuracy of always predicting "bad roast": 157 of the 200 roasts are bad.
+BASELINE_ACCURACY = 157 / 200
 
 
 def format_report(result):
@@ -29,6 +32,7 @@ def format_report(result):
     lines.append("-" * 54)
     lines.append(f"{'effective width of layer1':<30}" + "".join(f"{k}: {r.effective_width:<10}" for k, r in runs))
     lines.append(f"{'accuracy on the 200 roasts':<30}" + "".join(f"{k}: {r.accuracy:<10.3f}" for k, r in runs))
+    lines.append(f"{'(always answering bad roast':<30}{'= ' + format(BASELINE_ACCURACY, '.3f') + ')'}")
     return "\n".join(lines)
 
 
