@@ -31,3 +31,10 @@ def test_tile_like_lab():
     np.testing.assert_array_equal(Xt[200:400], X)
     with pytest.raises(ValueError, match="reps"):
         mlc.datasets.tile_like_lab(X, y, 0)
+
+
+def test_demo_baseline_is_the_share_of_bad_roasts():
+    from mlscompanion.demo import BASELINE_ACCURACY
+
+    _, y = mlc.datasets.load_coffee_data()
+    assert float((y == 0).mean()) == BASELINE_ACCURACY == 0.785
