@@ -1,0 +1,28 @@
+"""Prove a forum snippet gives the same numbers on every run, and say why when it does not.
+
+``check`` runs the snippet in N fresh Python processes (each in its own
+temporary folder, without stdin, with a time limit), fingerprints every Keras
+model it creates, compares the printed output and the fingerprints, and
+audits its seeding (statically with ``ast`` and while it runs). ``render``
+turns the result into terminal text, forum Markdown or JSON.
+
+Example:
+
+>>> from mlscompanion import snippets
+>>> result = snippets.check("forum_answer.py", runs=2)
+>>> result.status
+'not reproducible'
+>>> print(snippets.render(result, "markdown"))
+
+Modules: ``runner`` (one fresh-process run), ``_bootstrap`` (what runs in
+that process), ``compare``, ``audit``, ``report``, ``checker``, ``cli``.
+"""
+
+from mlscompanion.snippets.checker import check
+from mlscompanion.snippets.cli import cli_main
+from mlscompanion.snippets.report import render
+from mlscompanion.snippets.result import (
+    Finding, LineDiff, ModelDiff, ModelPrint, Run, SnippetResult)
+
+__all__ = ["check", "render", "cli_main", "SnippetResult", "Finding", "Run",
+           "ModelPrint", "LineDiff", "ModelDiff"]

@@ -1,0 +1,299 @@
+"""Run one snippet in this (fresh) process and record what the check compares.
+
+Used by ``runner.py`` as::
+
+    python -m mlscompanion.snippets._bootstrap RESULT_JSON SNIPPET [--seed S] [--decimals D]
+
+The snippet runs unchanged, as ``__main__`` (``runpy.run_path``), with
+``sys.path[0]`` set to its folder like ``python SNIPPET`` would. Its stdout
+and stderr are left alone; everything the check needs goes to RESULT_JSON.
+
+How models are found: when (and only if) the snippet imports Keras, an
+import hook wraps ``keras.Model.__new__`` so that every model the snippet
+creates is remembered in creation order, also those that went out of
+scope, and wraps ``keras.Model.fit`` to note whether training shuffled.
+Nothing of Keras is imported before the snippet does it (unless ``--seed``
+asks for ``mlscompanion.set_seed``), so a snippet that never touches Keras
+starts as fast as plain Python.
+"""
+
+import argparse
+import functools
+import importlib.abc
+import importlib.util
+import json
+import math
+import os
+import runpy
+import sys
+import traceback
+
+MODEL_MODULE = "keras.src.models.model"
+
+STDIN_MESSAGE = (
+    "snippet check runs snippets without standard input: the snippet tried to "
+    "read from stdin (input() or sys.stdin). Replace the input with fixed "
+    "values in the snippet."
+)
+
+
+class _NoStdin:
+    """Stands in for ``sys.stdin``: any read fails at once with a clear message."""
+
+    reads = 0
+
+    def _fail(self, *args, **kwargs):
+        _NoStdin.reads += 1
+        raise EOFError(STDIN_MESSAGE)
+
+    read = readline = readlines = __iter__ = __next__ = _fail
+
+    def isatty(self):
+        return False
+
+    def fileno(self):
+        return 0  # the real descriptor is /dev/null
+
+    def close(self):
+        pass
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Call ``callback(module)`` right after the module ``name`` first executes."""
+
+    def __init__(self, name, callback):
+        self.name = name
+        self.callback = callback
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)  # once is enough; also avoids recursion
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        exec_module = spec.loader.exec_module
+
+        def exec_then_callback(module):
+            exec_module(module)
+            self.callback(module)
+
+        spec.loader.exec_module = exec_then_callback
+        return spec
+
+
+class _Recorder:
+    """Remembers every Keras model created and every ``fit`` call."""
+
+    def __init__(self, snippet):
+        self.snippet = os.path.abspath(snippet)
+        self.created = []
+        self._ids = set()
+        self.fit_calls = []
+
+    def install(self, model_module):
+        model_class = model_module.Model
+        original_new = model_class.__new__
+        original_fit = model_class.fit
+        recorder = self
+
+        def __new__(cls, *args, **kwargs):
+            obj = original_new(cls, *args, **kwargs)
+            if id(obj) not in recorder._ids:
+                recorder._ids.add(id(obj))
+                recorder.created.append(obj)  # strong reference: kept to the end
+            return obj
+
+        @functools.wraps(original_fit)
+        def fit(self, *args, **kwargs):
+            recorder.fit_calls.append(recorder._describe_fit(args, kwargs))
+            return original_fit(self, *args, **kwargs)
+
+        model_class.__new__ = staticmethod(__new__)
+        model_class.fit = fit
+
+    def _describe_fit(self, args, kwargs):
+        x = args[0] if args else kwargs.get("x")
+        shuffle = args[8] if len(args) > 8 else kwargs.get("shuffle", True)
+        dataset_like = hasattr(x, "element_spec") or "Dataset" in type(x).__name__
+        return {"shuffle": bool(shuffle) and not dataset_like,
+                "explicit": "shuffle" in kwargs or len(args) > 8,
+                "line": self._snippet_line()}
+
+    def _snippet_line(self):
+        frame = sys._getframe(1)
+        while frame is not None:
+            if os.path.abspath(frame.f_code.co_filename) == self.snippet:
+                return frame.f_lineno
+            frame = frame.f_back
+        return None
+
+    def models(self):
+        """Models with weights, minus those whose weights all belong to an earlier one.
+
+        That drops the internal ``Functional`` a ``Sequential`` builds for
+        itself (and stale copies of it), which share the Sequential's weights.
+        """
+        kept, seen = [], []
+        for model in self.created:
+            try:
+                ids = {id(w) for w in model.weights}
+            except Exception:
+                continue
+            if ids and not any(ids <= earlier for earlier in seen):
+                kept.append(model)
+            seen.append(ids)
+        return kept
+
+
+def _fingerprints(models, decimals):
+    if not models:
+        return []  # and Keras stays unimported if the snippet never used it
+    from mlscompanion.seeding import fingerprint
+
+    records = []
+    for index, model in enumerate(models, start=1):
+        try:
+            records.append({
+                "index": index,
+                "name": model.name,
+                "cls": type(model).__name__,
+                "params": int(sum(math.prod(w.shape) for w in model.weights)),
+                "fingerprint": fingerprint(model),
+                "rounded": None if decimals is None else fingerprint(model, decimals=decimals),
+            })
+        except Exception as error:  # a half-built model must not hide the others
+            records.append({"index": index, "name": getattr(model, "name", "?"),
+                            "cls": type(model).__name__, "params": 0,
+                            "fingerprint": f"unavailable ({type(error).__name__})",
+                            "rounded": None})
+    return records
+
+
+def _layers(models):
+    seen, stack = set(), list(models)
+    while stack:
+        layer = stack.pop(0)
+        for child in getattr(layer, "layers", None) or []:
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+                yield child
+
+
+def _random_initializers(models):
+    """Random initializers of the models' layers: (shared ones, unseeded ones).
+
+    Shared: one instance used by several layers, ``[{"initializer", "used_by"}]``.
+    Unseeded: ``layer.attribute`` names whose initializer got no ``seed=``
+    (its values then depend on the global seeding).
+    """
+    from keras.src.initializers.random_initializers import RandomInitializer
+
+    users, unseeded = {}, []
+    for layer in _layers(models):
+        for attr, value in vars(layer).items():
+            if isinstance(value, RandomInitializer):
+                where = f"{layer.name}.{attr}"
+                users.setdefault(id(value), (type(value).__name__, []))[1].append(where)
+                if getattr(value, "_init_seed", None) is None:
+                    unseeded.append(where)
+    shared = [{"initializer": name, "used_by": where}
+              for name, where in users.values() if len(where) > 1]
+    return shared, unseeded
+
+
+def _facts(recorder, models):
+    """Run-time facts for the audit; Keras-dependent ones only if Keras was imported."""
+    facts = {"keras_imported": "keras" in sys.modules, "stdin_reads": _NoStdin.reads,
+             "python_hash_seed": os.environ.get("PYTHONHASHSEED", "random"),
+             "fit_calls": recorder.fit_calls, "models_created": len(models)}
+    environment = {}
+    if facts["keras_imported"]:
+        from mlscompanion import seeding
+
+        audit = seeding.seed_audit()
+        environment = seeding.environment()
+        shared, unseeded = _random_initializers(models)
+        facts.update(keras_seed=audit.keras_seed, tf_seed=audit.tf_seed,
+                     deterministic=audit.deterministic, backend=audit.backend,
+                     device=environment.get("device"), shared_initializers=shared,
+                     unseeded_initializers=unseeded)
+    return facts, environment
+
+
+def _exit_code(code):
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _describe_error(error, snippet):
+    """Print the traceback from the snippet's first frame on; return a one-line summary."""
+    tb = error.__traceback__
+    while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) != snippet:
+        tb = tb.tb_next
+    traceback.print_exception(type(error), error, tb or error.__traceback__)
+    line = None
+    for frame, lineno in traceback.walk_tb(tb):
+        if os.path.abspath(frame.f_code.co_filename) == snippet:
+            line = lineno
+    where = f" (line {line})" if line else ""
+    return f"{type(error).__name__}: {error}{where}"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="mlscompanion.snippets._bootstrap")
+    parser.add_argument("result")
+    parser.add_argument("snippet")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--decimals", type=int, default=None)
+    args = parser.parse_args(argv)
+
+    snippet = os.path.abspath(args.snippet)
+    recorder = _Recorder(snippet)
+    if MODEL_MODULE in sys.modules:
+        recorder.install(sys.modules[MODEL_MODULE])
+    else:
+        sys.meta_path.insert(0, _AfterImport(MODEL_MODULE, recorder.install))
+    sys.stdin = _NoStdin()
+    sys.argv = [args.snippet]
+    sys.path[0] = os.path.dirname(snippet)
+    if args.seed is not None:
+        from mlscompanion.seeding import set_seed
+
+        set_seed(args.seed)
+
+    exit_code, error = 0, None
+    try:
+        runpy.run_path(snippet, run_name="__main__")
+    except SystemExit as stop:
+        exit_code = _exit_code(stop.code)
+    except BaseException as failure:  # noqa: BLE001 - report whatever the snippet raised
+        error = _describe_error(failure, snippet)
+        exit_code = 1
+    sys.stdout.flush()
+
+    report = {"exit_code": exit_code, "error": error}
+    keras_imported = "keras" in sys.modules
+    try:
+        models = recorder.models() if keras_imported else []
+        report["models"] = _fingerprints(models, args.decimals)
+        report["facts"], report["environment"] = _facts(recorder, models)
+        if report["environment"]:
+            from mlscompanion.seeding import format_environment
+
+            report["environment_text"] = format_environment(report["environment"])
+    except Exception as failure:  # noqa: BLE001 - the report must still be written
+        report.setdefault("models", [])
+        report["facts"] = {"error": f"{type(failure).__name__}: {failure}"}
+    with open(args.result, "w", encoding="utf-8") as handle:
+        json.dump(report, handle, default=str)
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""What a snippet check finds, as plain dataclasses (``dataclasses.asdict`` gives the JSON).
+
+Example:
+
+>>> result = mlscompanion.snippets.check("forum_answer.py")
+>>> result.status, result.exit_code
+('not reproducible', 1)
+>>> [finding.code for finding in result.findings]
+['TF_SEED_ONLY']
+"""
+
+from dataclasses import dataclass, field
+
+__all__ = ["Finding", "ModelPrint", "Run", "LineDiff", "ModelDiff", "SnippetResult"]
+
+REPRODUCIBLE = "reproducible"
+NOT_REPRODUCIBLE = "not reproducible"
+FAILED = "failed"
+SINGLE_RUN = "single run"
+
+EXIT_CODES = {REPRODUCIBLE: 0, SINGLE_RUN: 0, NOT_REPRODUCIBLE: 1, FAILED: 2}
+
+
+@dataclass
+class Finding:
+    """One cause of irreproducibility, in plain words, with the fix.
+
+    ``origin`` is ``"static"`` (seen in the code), ``"run time"`` (seen while
+    the snippet ran) or ``"static + run time"``; ``line`` is the snippet line
+    the static audit points at (``None`` for run-time-only findings).
+    """
+
+    code: str
+    title: str
+    explanation: str
+    fix: str
+    line: int | None = None
+    origin: str = "static"
+    detail: str = ""
+
+
+@dataclass
+class ModelPrint:
+    """The fingerprint of one Keras model the snippet created (creation order)."""
+
+    index: int
+    name: str
+    cls: str
+    params: int
+    fingerprint: str
+    rounded: str | None = None
+
+
+@dataclass
+class Run:
+    """One fresh-process run of the snippet."""
+
+    index: int
+    returncode: int | None
+    seconds: float
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+    error: str | None = None
+    models: list = field(default_factory=list)
+    facts: dict = field(default_factory=dict)
+    environment: dict = field(default_factory=dict)
+    environment_text: str = ""
+
+    @property
+    def ok(self):
+        return self.returncode == 0 and not self.timed_out and self.error is None
+
+
+@dataclass
+class LineDiff:
+    """A stdout line that differs between run 1 and run ``run`` (1-based lines)."""
+
+    run: int
+    line: int
+    first: str | None
+    other: str | None
+
+
+@dataclass
+class ModelDiff:
+    """A model whose fingerprint is not the same in every run."""
+
+    index: int
+    name: str
+    fingerprints: list
+    rounded_equal: bool | None = None
+
+
+@dataclass
+class SnippetResult:
+    """Everything ``check`` measured, and the verdict.
+
+    ``status`` is one of ``"reproducible"``, ``"not reproducible"``,
+    ``"failed"`` and ``"single run"``; ``exit_code`` is what the command
+    returns (0, 1, 2). ``within_decimals`` is set when ``decimals`` was given.
+    """
+
+    file: str
+    status: str
+    exit_code: int
+    message: str
+    runs: list = field(default_factory=list)
+    seed: int | None = None
+    decimals: int | None = None
+    timeout: float | None = None
+    findings: list = field(default_factory=list)
+    line_diffs: list = field(default_factory=list)
+    omitted_line_diffs: int = 0
+    model_diffs: list = field(default_factory=list)
+    within_decimals: bool | None = None
+    error: str | None = None
+    environment: dict = field(default_factory=dict)
+    environment_text: str = ""
+
+    @property
+    def reproducible(self):
+        return self.status == REPRODUCIBLE
+
+    @property
+    def models(self):
+        """The models of the first run that recorded any (each a ``ModelPrint``)."""
+        for run in self.runs:
+            if run.models:
+                return run.models
+        return []

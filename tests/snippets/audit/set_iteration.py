@@ -1,0 +1,3 @@
+features = {"temperature", "duration"}
+for name in features:
+    print(name)

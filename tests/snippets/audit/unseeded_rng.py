@@ -1,0 +1,4 @@
+import numpy as np
+
+rng = np.random.default_rng()
+print(rng.normal(size=3))

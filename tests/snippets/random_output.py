@@ -1,0 +1,3 @@
+import os
+
+print("token:", os.urandom(4).hex())

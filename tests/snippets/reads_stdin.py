@@ -1,0 +1,2 @@
+learning_rate = float(input("learning rate? "))
+print(learning_rate)

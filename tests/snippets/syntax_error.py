@@ -1,0 +1,3 @@
+print("fine")
+if True
+    print("missing colon")
