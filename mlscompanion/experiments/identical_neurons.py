@@ -5,11 +5,18 @@ Two copies of the forum's 2-2-1 network start from the same symmetric point
 symmetric for ever; the other is untied, nudged by a small seeded
 perturbation, and its two hidden units separate.
 
+Before any training, ``start_gradients`` shows why: with a symmetric start
+dJ/dw1 equals dJ/dw3 bit for bit, and once w5 != w6 they differ (the
+chain rule of the thread: dz3/da1 = w5, dz1/dw1 = x1).
+
 Example:
 
 >>> result = run_tied_vs_untied(epochs=2)
 >>> result.tied.effective_width, result.untied.effective_width
 (1, 2)
+>>> check = start_gradients(w6_offset=0.0)
+>>> check.gradients["w1"] == check.gradients["w3"]
+True
 """
 
 from dataclasses import dataclass, field
@@ -27,9 +34,18 @@ __all__ = [
     "train_forum_network",
     "run_tied_vs_untied",
     "WEIGHT_NAMES",
+    "TIED_PAIRS",
+    "variable_gradients",
+    "gradients_by_name",
+    "GradientCheck",
+    "start_gradients",
+    "chain_rule_gradients",
+    "tied_pairs_equal",
 ]
 
 WEIGHT_NAMES = ("w1", "w2", "w3", "w4", "w5", "w6", "b1", "b2", "b3")
+#: The pairs a tie keeps equal in the 2-2-1 network (unit 1 vs unit 2).
+TIED_PAIRS = (("w1", "w3"), ("w2", "w4"), ("w5", "w6"), ("b1", "b2"))
 
 
 class WeightTrajectory(keras.callbacks.Callback):
@@ -78,15 +94,28 @@ class DemoResult:
     perturbation: float
 
 
-def symmetric_weights(seed=1234):
-    """A symmetric start for the 2-2-1 net: equal columns, zero biases, w5=w6."""
+def symmetric_weights(seed=1234, units=2, inputs=2):
+    """A symmetric start for an inputs-units-1 net: equal kernel columns, zero
+    biases, equal outgoing weights (w5=w6 for the 2-2-1 net).
+
+    Returns ``[kernel1, bias1, kernel2, bias2]`` for ``model.set_weights``.
+
+    Example:
+
+    >>> kernel1, bias1, kernel2, bias2 = symmetric_weights(seed=1, units=3)
+    >>> bool(np.all(kernel1 == kernel1[:, :1])), bool(np.all(kernel2 == kernel2[0]))
+    (True, True)
+    """
+    for name, value in (("units", units), ("inputs", inputs)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")
     kernel1 = keras.ops.convert_to_numpy(
-        initializers.IdenticalUnits(seed=seed)((2, 2), dtype="float32")
+        initializers.IdenticalUnits(seed=seed)((inputs, units), dtype="float32")
     )
     w_out = keras.ops.convert_to_numpy(
-        initializers.IdenticalUnits(seed=seed + 1)((1, 2), dtype="float32")
-    ).reshape(2, 1)
-    return [kernel1, np.zeros(2, "float32"), w_out, np.zeros(1, "float32")]
+        initializers.IdenticalUnits(seed=seed + 1)((1, units), dtype="float32")
+    ).reshape(units, 1)
+    return [kernel1, np.zeros(units, "float32"), w_out, np.zeros(1, "float32")]
 
 
 def _coffee(reps):
@@ -134,7 +163,7 @@ def train_forum_network(
     )
     model.fit(Xt, yt, epochs=epochs, verbose=verbose, callbacks=[tracker, trajectory])
     after = tying.weight_names(model).values()
-    pred = model.predict(X_norm, verbose=0) >= 0.5
+    pred = keras.ops.convert_to_numpy(model(X_norm, training=False)) >= 0.5
     accuracy = float(np.mean(pred == (y >= 0.5)))
     last = tracker.history[-1]
     return RunResult(
@@ -157,3 +186,212 @@ def run_tied_vs_untied(epochs=10, perturbation=0.05, seed=1234, reps=20, verbose
     untied = train_forum_network(False, perturbation, epochs, seed, reps, verbose=verbose,
                                  label=f"untied, perturbed by {perturbation:g}")
     return DemoResult(tied=tied, untied=untied, seed=seed, perturbation=perturbation)
+
+
+# ----- gradients in w-notation ------------------------------------------------
+
+def _check_xy(x, y, n_features):
+    x = np.asarray(x, dtype="float32")
+    if x.ndim != 2 or x.shape[1] != n_features:
+        raise ValueError(
+            f"`x` must have shape (samples, {n_features}) for this model. "
+            f"Received: x of shape {x.shape}."
+        )
+    y = np.asarray(y, dtype="float32")
+    if y.ndim == 1:
+        y = y.reshape(-1, 1)
+    if y.shape[0] != x.shape[0]:
+        raise ValueError(
+            f"`y` must have one label per row of `x` ({x.shape[0]}). "
+            f"Received: y of shape {y.shape}."
+        )
+    if x.shape[0] == 0:
+        raise ValueError("`x` is empty; give at least one sample.")
+    return x, y
+
+
+def _get_loss(loss):
+    if callable(loss):
+        return loss
+    if isinstance(loss, str):
+        try:
+            return keras.losses.get(loss)
+        except ValueError:
+            pass
+    raise ValueError(
+        "`loss` must be a Keras loss name such as 'binary_crossentropy' or a "
+        f"callable loss(y_true, y_pred). Received: loss={loss!r}"
+    )
+
+
+def variable_gradients(model, x, y, loss="binary_crossentropy"):
+    """dJ/dW for the kernel and bias of every Dense layer, J = the batch-mean loss.
+
+    Computed with the backend's automatic differentiation (a
+    ``tf.GradientTape`` under the TensorFlow backend), on ``x, y`` as one
+    batch, the way ``fit`` computes one step's gradient.
+
+    Returns ``{(layer_name, "kernel" | "bias"): array}`` with each array
+    shaped like its weight.
+
+    Example:
+
+    >>> grads = variable_gradients(model, x, y)
+    >>> grads[("layer1", "kernel")].shape     # (inputs, units)
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            f"`model` must be a Keras model. Received: {type(model).__name__}."
+        )
+    backend = keras.backend.backend()
+    if backend != "tensorflow":
+        raise NotImplementedError(
+            f"variable_gradients supports the TensorFlow backend only; the "
+            f"current backend is {backend!r}. Run with KERAS_BACKEND=tensorflow."
+        )
+    import tensorflow as tf
+
+    keys = list(dict.fromkeys((row.layer, row.kind) for row in tying.weight_names(model)))
+    variables = [getattr(model.get_layer(name), kind) for name, kind in keys]
+    x, y = _check_xy(x, y, int(variables[0].shape[0]))
+    loss_fn = _get_loss(loss)
+    with tf.GradientTape() as tape:
+        prediction = model(x, training=False)
+        value = keras.ops.mean(loss_fn(y, prediction))
+    grads = tape.gradient(value, variables)
+    return {key: keras.ops.convert_to_numpy(g) for key, g in zip(keys, grads)}
+
+
+def gradients_by_name(model, x, y, loss="binary_crossentropy"):
+    """dJ/dw for every named weight (w1.., b1..) of ``model`` on the batch ``x, y``.
+
+    The names are those of ``mlscompanion.weight_names``: in the 2-2-1 net
+    w1, w2 go into unit 1, w3, w4 into unit 2, w5, w6 into the output unit.
+
+    Example:
+
+    >>> model = mlscompanion.models.forum_221()
+    >>> grads = gradients_by_name(model, X_norm, y)
+    >>> grads["w1"], grads["w3"]      # floats: dJ/dw1, dJ/dw3
+    """
+    per_variable = variable_gradients(model, x, y, loss)
+    return {
+        row.name: float(per_variable[(row.layer, row.kind)][row.index])
+        for row in tying.weight_names(model)
+    }
+
+
+@dataclass
+class GradientCheck:
+    """The gradients of the 2-2-1 network at one starting point."""
+
+    label: str
+    weights: dict  # w-notation values the gradients were taken at
+    gradients: dict  # dJ/dw for every name, by autodiff
+    by_hand: dict  # the same from the chain rule in NumPy (float64)
+    loss: float
+
+    def gradient_ratio(self, a, b):
+        """dJ/da divided by dJ/db, e.g. ``gradient_ratio("w1", "w3")``."""
+        return self.gradients[a] / self.gradients[b]
+
+    def weight_ratio(self, a, b):
+        """a divided by b, e.g. ``weight_ratio("w5", "w6")``."""
+        return self.weights[a] / self.weights[b]
+
+
+def _forward(weights, x):
+    """The 2-2-1 sigmoid network in NumPy (float64): a1, a2, a3."""
+    w = {k: np.float64(v) for k, v in weights.items()}
+    sigmoid = lambda z: 1.0 / (1.0 + np.exp(-z))  # noqa: E731
+    a1 = sigmoid(w["w1"] * x[:, 0] + w["w2"] * x[:, 1] + w["b1"])
+    a2 = sigmoid(w["w3"] * x[:, 0] + w["w4"] * x[:, 1] + w["b2"])
+    a3 = sigmoid(w["w5"] * a1 + w["w6"] * a2 + w["b3"])
+    return a1, a2, a3
+
+
+def chain_rule_gradients(weights, x, y):
+    """dJ/dw of the 2-2-1 sigmoid net by the thread's chain rule, in NumPy.
+
+    J is the mean binary cross-entropy. For one sample,
+    dJ/dw1 = dJ/da3 * da3/dz3 * dz3/da1 * da1/dz1 * dz1/dw1
+           = (a3 - y)  *   w5   *  a1 (1 - a1)  *  x1,
+    and dJ/dw3 is the same with w6, a2 in place of w5, a1. The batch
+    gradient is the mean over samples.
+
+    Example:
+
+    >>> chain_rule_gradients({"w1": .2, "w2": -.5, "w3": .2, "w4": -.5,
+    ...                       "w5": 1., "w6": 1., "b1": 0., "b2": 0., "b3": 0.},
+    ...                      X_norm, y)["w1"]
+    """
+    missing = [name for name in WEIGHT_NAMES if name not in weights]
+    if missing:
+        raise ValueError(
+            f"`weights` must give every name of the 2-2-1 net {WEIGHT_NAMES}; "
+            f"missing {missing}."
+        )
+    x, y = _check_xy(x, y, 2)
+    x = x.astype("float64")
+    y = y.astype("float64").reshape(-1)
+    a1, a2, a3 = _forward(weights, x)
+    dz3 = (a3 - y) / len(y)  # dJ/dz3 for sigmoid + cross-entropy, per sample
+    dz1 = dz3 * weights["w5"] * a1 * (1 - a1)  # dz3/da1 = w5
+    dz2 = dz3 * weights["w6"] * a2 * (1 - a2)  # dz3/da2 = w6
+    sums = lambda v: float(np.sum(v))  # noqa: E731
+    return {
+        "w1": sums(dz1 * x[:, 0]), "w2": sums(dz1 * x[:, 1]),  # dz1/dw1 = x1, dz1/dw2 = x2
+        "w3": sums(dz2 * x[:, 0]), "w4": sums(dz2 * x[:, 1]),
+        "w5": sums(dz3 * a1), "w6": sums(dz3 * a2),
+        "b1": sums(dz1), "b2": sums(dz2), "b3": sums(dz3),
+    }
+
+
+def start_gradients(w6_offset=0.0, seed=1234, label=None):
+    """The gradients of the 2-2-1 network at its symmetric start, on the 200
+    normalized coffee roasts, optionally with w6 moved away from w5.
+
+    ``w6_offset=0`` gives w1=w3, w2=w4, b1=b2, w5=w6: then dJ/dw1 == dJ/dw3
+    exactly. Any other offset makes w5 != w6 and the two differ.
+
+    Example:
+
+    >>> same = start_gradients(0.0)
+    >>> moved = start_gradients(0.1)
+    >>> same.gradients["w1"] == same.gradients["w3"], moved.gradients["w1"] == moved.gradients["w3"]
+    (True, False)
+    """
+    if isinstance(w6_offset, bool) or not isinstance(w6_offset, (int, float)) or not np.isfinite(w6_offset):
+        raise ValueError(f"`w6_offset` must be a finite number. Received: w6_offset={w6_offset!r}")
+    seeding.set_seed(seed)
+    X_norm, y = _coffee(1)[:2]
+    model = models.forum_221()
+    weights = symmetric_weights(seed)
+    weights[2] = weights[2] + np.array([[0.0], [w6_offset]], dtype="float32")
+    model.set_weights(weights)
+    values = tying.weight_names(model).values()
+    prediction = model(X_norm, training=False)
+    loss = float(keras.ops.convert_to_numpy(
+        keras.ops.mean(keras.losses.binary_crossentropy(y, prediction))))
+    default = "w5 = w6" if w6_offset == 0 else f"w6 = w5 + {w6_offset:g}"
+    return GradientCheck(
+        label=label or default,
+        weights=values,
+        gradients=gradients_by_name(model, X_norm, y),
+        by_hand=chain_rule_gradients(values, X_norm, y),
+        loss=loss,
+    )
+
+
+def tied_pairs_equal(values, pairs=TIED_PAIRS):
+    """``{(a, b): values[a] == values[b]}`` for each pair: exact (bit-for-bit) equality.
+
+    Example:
+
+    >>> tied_pairs_equal(result.tied.after)
+    {('w1', 'w3'): True, ('w2', 'w4'): True, ('w5', 'w6'): True, ('b1', 'b2'): True}
+    """
+    missing = sorted({n for pair in pairs for n in pair} - set(values))
+    if missing:
+        raise ValueError(f"`values` has no entry for {missing}; expected names like 'w1'.")
+    return {(a, b): bool(values[a] == values[b]) for a, b in pairs}
