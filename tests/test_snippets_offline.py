@@ -196,6 +196,15 @@ def test_markdown_has_verdict_environment_fingerprints_diff_and_fix():
     assert "(line 5, static + run time)" in text and "*Fix:*" in text
 
 
+def test_rounded_fingerprints_are_shown_with_decimals():
+    result = _result()
+    result.decimals = 4
+    markdown = render(result, "markdown")
+    assert "| # | model | class | params | run 1 | run 1, 4 decimals | other runs |" in markdown
+    assert "| `1111aaaa2222bbbb` | `r` |" in markdown
+    assert "run 1, 4 decimals" in render(result, "text", width=160)
+
+
 def test_text_report_colours_only_when_asked():
     plain = render(_result(), "text", color=False)
     assert "\x1b[" not in plain

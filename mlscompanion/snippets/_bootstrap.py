@@ -236,7 +236,10 @@ def _describe_error(error, snippet):
     tb = error.__traceback__
     while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) != snippet:
         tb = tb.tb_next
-    traceback.print_exception(type(error), error, tb or error.__traceback__)
+    shown = traceback.TracebackException(type(error), error, tb or error.__traceback__)
+    shown.stack = traceback.StackSummary.from_list(
+        [frame for frame in shown.stack if frame.filename != __file__])
+    print("".join(shown.format()), end="", file=sys.stderr)
     line = None
     for frame, lineno in traceback.walk_tb(tb):
         if os.path.abspath(frame.f_code.co_filename) == snippet:

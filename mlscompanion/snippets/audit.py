@@ -34,8 +34,9 @@ CAUSES = {
         "Keras initializer without its own seed draws one from Python's `random` "
         "module when it is created, which `tf.random.set_seed` does not touch. "
         "Two runs build layers with different initial weights.",
-        "replace it with `keras.utils.set_random_seed(1234)` (seeds Python, NumPy, "
-        "TensorFlow and Keras at once) or " + FIX_SEED + "."),
+        "replace it with `keras.utils.set_random_seed(1234)` (it seeds Python, NumPy, "
+        "TensorFlow and Keras at once) or `mlscompanion.set_seed(1234)`, before "
+        "building the model."),
     "NUMPY_SEED_ONLY": (
         "Only `np.random.seed` is used",
         "`np.random.seed` fixes NumPy's global generator only. Keras initial weights "

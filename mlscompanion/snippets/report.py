@@ -127,12 +127,14 @@ def _text(result, color, width):
     if result.models:
         table = Table(title="Model fingerprints (hash of all weights, creation order)",
                       title_justify="left", show_edge=False)
-        for column in ("#", "model", "class", "params", "run 1", "other runs"):
+        rounded = result.decimals is not None
+        for column in ("#", "model", "class", "params", "run 1",
+                       *([f"run 1, {result.decimals} decimals"] if rounded else []), "other runs"):
             table.add_column(column)
         for model in result.models:
             others = _others(result, model)
             table.add_row(str(model.index), model.name, model.cls, str(model.params),
-                          model.fingerprint,
+                          model.fingerprint, *([model.rounded or "-"] if rounded else []),
                           Text(others, style="red" if others.startswith("DIFF") else "green"))
         console.print()
         console.print(table)
@@ -145,16 +147,22 @@ def _text(result, color, width):
             console.print(Text.assemble(
                 (f"[{finding.code}] ", "bold yellow"), (finding.title, "bold"),
                 f" ({where}{finding.origin})"))
-            console.print(Text("  " + finding.explanation))
+            console.print(_indented(Text(finding.explanation)))
             if finding.detail:
-                console.print(Text("  Seen: " + finding.detail, style="dim"))
-            console.print(Text.assemble(("  Fix: ", "bold green"), finding.fix))
+                console.print(_indented(Text("Seen: " + finding.detail, style="dim")))
+            console.print(_indented(Text.assemble(("Fix: ", "bold green"), finding.fix)))
 
     if result.environment:
         console.print()
         console.print(Text("Environment", style="bold"))
         console.print(Text(_environment_block(result)))
-    return out.getvalue().rstrip("\n")
+    return "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))
+
+
+def _indented(renderable):
+    from rich.padding import Padding
+
+    return Padding(renderable, (0, 0, 0, 2), expand=False)
 
 
 def _marked(line, spans, offset, style):
@@ -178,12 +186,15 @@ def _markdown(result):
             lines += ["", f"# stderr of run {run.index} (last lines)", _stderr_tail(run)]
         lines += ["```", ""]
     if result.models:
+        rounded = result.decimals is not None
+        header = f" run 1, {result.decimals} decimals |" if rounded else ""
         lines += ["**Model fingerprints** (hash of all weights, in creation order)", "",
-                  "| # | model | class | params | run 1 | other runs |",
-                  "|---|---|---|---:|---|---|"]
+                  f"| # | model | class | params | run 1 |{header} other runs |",
+                  "|---|---|---|---:|---|" + ("---|" if rounded else "") + "---|"]
         for model in result.models:
+            cell = f" `{model.rounded}` |" if rounded else ""
             lines.append(f"| {model.index} | {model.name} | {model.cls} | {model.params} | "
-                         f"`{model.fingerprint}` | {_others(result, model)} |")
+                         f"`{model.fingerprint}` |{cell} {_others(result, model)} |")
         lines.append("")
     if result.line_diffs:
         lines += ["**Output that differs** (run 1 vs other runs)", "", "```diff"]

@@ -2,9 +2,10 @@
 
 Each run gets its own temporary working directory (removed afterwards, so
 files the snippet writes with relative paths never touch the mentor's
-folder; its path is shown as ``<workdir>`` in the captured output), no standard input, ``PYTHONHASHSEED=random`` (so string-set order
-truly varies between runs), ``MPLBACKEND=Agg`` (``plt.show()`` cannot
-block) and is killed with its whole process group at the time limit.
+folder; its path is shown as ``<workdir>`` in the captured output), no
+standard input, ``PYTHONHASHSEED=random`` (so string-set order truly
+varies between runs), ``MPLBACKEND=Agg`` (``plt.show()`` cannot block) and
+is killed with its whole process group at the time limit.
 
 Example:
 
