@@ -1,0 +1,98 @@
+"""Lab 1 (coffee roasting): the three layer1 units end up different and the
+network beats the all-"bad roast" baseline, measured through the lab's own
+experiment functions with a tiny budget."""
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from mlscompanion import datasets
+from mlscompanion.experiments import coffee
+from mlscompanion.plotting import plot_coffee_data, plot_coffee_decision, plot_coffee_units
+
+MEAN = [218.7, 13.4]
+VARIANCE = [1597.0, 1.27]
+
+
+@pytest.fixture(scope="module")
+def result():
+    # The quick budget of the notebook: 4,000 rows, 3 epochs, a larger step.
+    return coffee.train_coffee(coffee.prepare_coffee(reps=20), epochs=3, learning_rate=0.1)
+
+
+@pytest.mark.slow
+def test_three_units_end_up_different(result):
+    assert result.effective_width == 3
+    assert result.tracker_history[0]["units"] == 3
+    assert np.all(result.pair_distances > 0.1)
+    corr = result.activation_correlation[np.triu_indices(3, k=1)]
+    assert np.all(np.abs(corr) < 0.999)
+
+
+@pytest.mark.slow
+def test_network_beats_the_all_bad_baseline(result):
+    assert result.baseline_accuracy == pytest.approx(0.785)
+    assert result.accuracy > result.baseline_accuracy
+    assert result.loss[-1] < result.loss[0]
+
+
+@pytest.mark.slow
+def test_unit_outputs_match_the_model(result):
+    import keras
+
+    X = result.data.X[:10]
+    sub = keras.Model(result.model.inputs, result.model.get_layer("layer1").output)
+    expected = sub.predict(result.data.normalize(X), verbose=0)
+    np.testing.assert_allclose(coffee.unit_outputs(result, X), expected, atol=1e-5)
+    assert len(result.units) == 3
+    assert all(0.0 <= u.active_fraction <= 1.0 for u in result.units)
+
+
+def test_good_roast_rule_matches_the_labels():
+    X, y = datasets.load_coffee_data()
+    assert np.array_equal(coffee.good_roast(X[:, 0], X[:, 1]), y[:, 0] == 1)
+    # The bounds t < 260 and d < 15 never bind: the region is the triangle.
+    inside = coffee.GOOD_ROAST_CORNERS.mean(axis=0)
+    assert coffee.good_roast(*inside)
+    assert not coffee.good_roast(257.0, 12.5) and not coffee.good_roast(200.0, 14.9)
+
+
+def test_describe_unit_reads_a_temperature_threshold():
+    bad_when_hot = coffee.describe_unit([3.0, 0.1], 2.0, -5.0, MEAN, VARIANCE)
+    assert bad_when_hot.detects == "too high temperature (t > 192 °C)"
+    bad_when_cold = coffee.describe_unit([3.0, 0.1], 2.0, +5.0, MEAN, VARIANCE)
+    assert bad_when_cold.detects == "too low temperature (t < 192 °C)"
+    assert "pushes towards a good roast" in bad_when_cold.text
+
+
+def test_describe_unit_reads_a_duration_threshold_and_a_line():
+    short = coffee.describe_unit([0.05, 3.0], 0.0, +4.0, MEAN, VARIANCE)
+    assert short.detects.startswith("too short a duration (d < 13.")
+    line = coffee.describe_unit([1.0, 1.0], 0.0, -1.0, MEAN, VARIANCE,
+                                X=np.array([[150.0, 11.5], [285.0, 15.5]]))
+    assert line.detects.startswith("too high a temperature for too long a time (above")
+    assert line.active_fraction == 0.5
+
+
+@pytest.mark.slow
+def test_plots_are_figures(result):
+    for fig in (plot_coffee_data(result.data.X, result.data.y),
+                plot_coffee_units(result, steps=20),
+                plot_coffee_decision(result, steps=20)):
+        assert isinstance(fig, Figure)
+    assert len(plot_coffee_units(result, steps=10).axes) >= 3
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ValueError, match="reps"):
+        coffee.prepare_coffee(reps=0)
+    with pytest.raises(TypeError, match="prepare_coffee"):
+        coffee.train_coffee(data=np.zeros((4, 2)), epochs=1)
+    with pytest.raises(ValueError, match="epochs"):
+        coffee.train_coffee(epochs=0)
+    with pytest.raises(ValueError, match="learning_rate"):
+        coffee.train_coffee(coffee.prepare_coffee(reps=1), epochs=1, learning_rate=-1)
+    with pytest.raises(ValueError, match="kernel_column"):
+        coffee.describe_unit([1.0, 2.0, 3.0], 0.0, 1.0, MEAN, VARIANCE)
+    with pytest.raises(ValueError, match="one label per roast"):
+        plot_coffee_data(np.zeros((5, 2)), np.zeros(4))
