@@ -14,6 +14,7 @@ Example:
 import hashlib
 import platform
 import sys
+import warnings
 from dataclasses import dataclass, field
 
 import keras
@@ -46,9 +47,12 @@ def _check_seed(seed):
 def set_seed(seed, deterministic=True):
     """Seed Python, NumPy, the backend and Keras' global seed generator.
 
-    With ``deterministic=True`` and the TensorFlow backend, TF op determinism
-    is switched on too (needed for identical results on GPU; on other
-    backends there is no such switch and this flag is ignored).
+    ``deterministic=True`` also switches on the backend's deterministic
+    kernels where it has a switch: TensorFlow's op determinism (needed for
+    identical results on GPU) or PyTorch's deterministic algorithms. JAX has
+    no such runtime switch: there the flag only warns, ``set_seed`` seeds
+    everything else, and ``determinism_enabled()`` returns None. Pass
+    ``deterministic=False`` to skip it (and the warning).
 
     Example:
 
@@ -56,12 +60,34 @@ def set_seed(seed, deterministic=True):
     >>> keras.layers.Dense(3)   # same initial kernel in every fresh process
     """
     seed = _check_seed(seed)
+    if not isinstance(deterministic, bool):
+        raise ValueError(
+            f"`deterministic` must be True or False. Received: "
+            f"deterministic={deterministic!r}"
+        )
     keras.utils.set_random_seed(seed)
-    if deterministic and keras.backend.backend() == "tensorflow":
+    if deterministic:
+        _enable_determinism(keras.backend.backend())
+    return seed
+
+
+def _enable_determinism(backend):
+    if backend == "tensorflow":
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
-    return seed
+    elif backend == "torch":
+        import torch
+
+        torch.use_deterministic_algorithms(True)
+    else:
+        warnings.warn(
+            f"set_seed(deterministic=True): op determinism is a TensorFlow "
+            f"(and PyTorch) switch; the {backend} backend has none, so only "
+            "the seeds were set. On CPU its results repeat run to run. Pass "
+            "deterministic=False to silence this.",
+            stacklevel=3,
+        )
 
 
 def _keras_seed():
@@ -78,13 +104,25 @@ def _tf_seed():
     return context.global_seed()
 
 
-def determinism_enabled():
-    """True/False for TF op determinism; None where the backend has no switch."""
-    if keras.backend.backend() != "tensorflow":
-        return None
-    from tensorflow.python.framework import config
+def _switch_name():
+    if keras.backend.backend() == "torch":
+        return "PyTorch's deterministic-algorithms mode"
+    return "TF op determinism"
 
-    return bool(config.is_op_determinism_enabled())
+
+def determinism_enabled():
+    """True/False for TF op determinism (or PyTorch's deterministic
+    algorithms); None where the backend has no such switch (JAX)."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        from tensorflow.python.framework import config
+
+        return bool(config.is_op_determinism_enabled())
+    if backend == "torch":
+        import torch
+
+        return bool(torch.are_deterministic_algorithms_enabled())
+    return None
 
 
 @dataclass
@@ -142,7 +180,7 @@ def seed_audit():
         )
     if deterministic is False:
         findings.append(
-            "TF op determinism is off: results on CPU are usually identical, "
+            f"{_switch_name()} is off: results on CPU are usually identical, "
             "but GPU kernels may differ run to run. For bit-identical runs "
             "everywhere: mlscompanion.set_seed(SEED, deterministic=True)."
         )

@@ -120,9 +120,9 @@ def weight_names(model):
     rows = []
     w = b = 0
     for layer in _dense_layers(model):
-        kernel = keras.ops.convert_to_numpy(layer.kernel.value)
+        kernel = keras.ops.convert_to_numpy(layer.kernel)
         bias = getattr(layer, "bias", None)
-        bias = None if bias is None else keras.ops.convert_to_numpy(bias.value)
+        bias = None if bias is None else keras.ops.convert_to_numpy(bias)
         n_in, units = kernel.shape
         for unit in range(units):
             for inp in range(n_in):
@@ -193,10 +193,10 @@ def _attach(layer, kind, constraint):
         constraint = TieEntries(
             _merge_groups(_as_entry_groups(existing, shape), _as_entry_groups(constraint, shape))
         )
-    constraint(variable.value)  # validates against the shape before anything changes
+    constraint(variable)  # validates against the shape before anything changes
     setattr(layer, f"{kind}_constraint", constraint)
     variable.constraint = constraint
-    variable.assign(constraint(variable.value))
+    variable.assign(constraint(variable))
     return constraint
 
 

@@ -1,0 +1,101 @@
+"""Ties and the tracker under tf.distribute.MirroredStrategy on 2 logical CPUs.
+
+Logical devices must be configured before TensorFlow initializes its
+devices, so the training runs in a fresh process; it prints one JSON line.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+SCRIPT = r"""
+import json, os
+import numpy as np
+import tensorflow as tf
+
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+
+import keras
+import mlscompanion as mlc
+from mlscompanion.constraints import TieInputs, TieUnits
+
+mlc.set_seed(7, deterministic=False)
+X, y = mlc.datasets.load_coffee_data()
+X, y = mlc.datasets.tile_like_lab(mlc.datasets.normalize_coffee(X)[0], y, 2)
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+with strategy.scope():
+    model = keras.Sequential([
+        keras.Input((2,)),
+        keras.layers.Dense(3, activation="sigmoid", name="layer1",
+                           kernel_constraint=TieUnits([[0, 1]]), bias_constraint=TieUnits([[0, 1]])),
+        keras.layers.Dense(1, activation="sigmoid", name="layer2",
+                           kernel_constraint=TieInputs([[0, 1]])),
+    ])
+    model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(0.05))
+    tracker = mlc.callbacks.NeuronDifferentiation(layers=["layer1"])
+    fit = model.fit(X, y, epochs=2, batch_size=50, verbose=0, callbacks=[tracker])
+    # tie the third unit too, between two fits: assigns mirrored variables and retraces
+    mlc.tie_neurons(model.get_layer("layer1"), [[1, 2]], model=model)
+    model.fit(X, y, epochs=1, batch_size=50, verbose=0, callbacks=[tracker])
+
+def replicas(variable):
+    return [np.asarray(v.numpy()) for v in strategy.experimental_local_results(variable.value)]
+
+out = {"replicas_in_sync": strategy.num_replicas_in_sync, "variables": [], "loss": fit.history["loss"],
+       "widths": [r["effective_width"] for r in tracker.history],
+       "steps": [r["step"] for r in tracker.history]}
+for v in model.trainable_variables:
+    copies = replicas(v)
+    out["variables"].append({
+        "path": v.path, "copies": len(copies),
+        "copies_equal": all(c.tobytes() == copies[0].tobytes() for c in copies),
+        "devices": sorted({str(c.device) for c in strategy.experimental_local_results(v.value)}),
+    })
+k1, b1 = replicas(model.get_layer("layer1").kernel), replicas(model.get_layer("layer1").bias)
+k2 = replicas(model.get_layer("layer2").kernel)
+out["ties_exact"] = [
+    bool(np.all(k == k[:, :1]) and np.all(b == b[0]) and np.all(kk == kk[0]))
+    for k, b, kk in zip(k1, b1, k2)
+]
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def mirrored_run():
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="tensorflow")
+    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
+                          env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+@pytest.mark.tf_only
+def test_two_replicas_train_and_agree_bit_for_bit(mirrored_run):
+    assert mirrored_run["replicas_in_sync"] == 2
+    variables = mirrored_run["variables"]
+    assert len(variables) == 4  # two kernels, two biases
+    for var in variables:
+        assert var["copies"] == 2 and len(var["devices"]) == 2, var
+        assert var["copies_equal"], f"replicas disagree on {var['path']}"
+    assert all(loss == loss for loss in mirrored_run["loss"])  # not NaN
+
+
+@pytest.mark.slow
+@pytest.mark.tf_only
+def test_tied_units_stay_exactly_equal_on_every_replica(mirrored_run):
+    # units 0 and 1 tied by constraints, unit 2 joined by tie_neurons after two epochs
+    assert mirrored_run["ties_exact"] == [True, True]
+
+
+@pytest.mark.slow
+@pytest.mark.tf_only
+def test_tracker_records_under_the_strategy(mirrored_run):
+    # 400 rows / batch 50 = 8 steps per epoch; constraints apply from the first step on
+    assert mirrored_run["steps"] == [0, 8, 16, 24]
+    assert mirrored_run["widths"][1:] == [2, 2, 1]  # unit 2 free, then tied too
