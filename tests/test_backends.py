@@ -1,0 +1,133 @@
+"""The core pieces on whichever Keras backend is active (KERAS_BACKEND).
+
+CI runs this file under TensorFlow and again under JAX; it passes under
+PyTorch too. Nothing here is backend-specific except where a test says so.
+"""
+
+import warnings
+
+import keras
+import numpy as np
+import pytest
+
+import mlscompanion as mlc
+from mlscompanion.constraints import TieEntries, TieInputs, TieUnits
+from mlscompanion.initializers import FromArray, IdenticalUnits, TiedUnits
+from tests.helpers import coffee
+
+BACKEND = keras.backend.backend()
+
+
+def as_np(x):
+    return np.asarray(keras.ops.convert_to_numpy(x))
+
+
+def tied_model(jit_compile):
+    model = keras.Sequential([
+        keras.Input((2,)),
+        keras.layers.Dense(4, activation="sigmoid", name="layer1",
+                           kernel_initializer=TiedUnits([[0, 1]], seed=3),
+                           kernel_constraint=TieUnits([[0, 1]]), bias_constraint=TieUnits([[0, 1]])),
+        keras.layers.Dense(2, activation="sigmoid", name="layer2",
+                           kernel_constraint=TieEntries([[(0, 0), (1, 0)], [(2, 1), (3, 1)]])),
+        keras.layers.Dense(1, activation="sigmoid", name="layer3",
+                           kernel_constraint=TieInputs([[0, 1]])),
+    ])
+    model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(0.05),
+                  jit_compile=jit_compile)
+    return model
+
+
+# torch's jit_compile=True means torch.compile (slow to start, not what learners use)
+@pytest.mark.parametrize("jit_compile", [True, "auto"] if BACKEND != "torch" else ["auto"])
+def test_ties_stay_bit_identical_inside_compiled_train_steps(jit_compile):
+    x, y = coffee(reps=1)
+    model = tied_model(jit_compile)
+    model.fit(x, y, epochs=2, batch_size=32, verbose=0)
+    k1 = as_np(model.get_layer("layer1").kernel)
+    b1 = as_np(model.get_layer("layer1").bias)
+    k2 = as_np(model.get_layer("layer2").kernel)
+    k3 = as_np(model.get_layer("layer3").kernel)
+    assert k1[:, 0].tobytes() == k1[:, 1].tobytes() and b1[0] == b1[1]
+    assert k2[0, 0] == k2[1, 0] and k2[2, 1] == k2[3, 1]
+    assert k3[0, 0] == k3[1, 0]
+    assert not np.array_equal(k1[:, 2], k1[:, 3])  # untied units moved apart
+
+
+def test_constraints_take_and_return_backend_tensors():
+    w = keras.ops.convert_to_tensor(np.array([[1.0, 3.0, 5.0], [2.0, 4.0, 6.0]], "float32"))
+    out = TieUnits([[0, 1]])(w)
+    assert keras.ops.is_tensor(out)
+    assert keras.backend.standardize_dtype(out.dtype) == "float32"
+    assert as_np(out).tolist() == [[2.0, 2.0, 5.0], [3.0, 3.0, 6.0]]
+
+
+def test_initializers_fill_backend_variables():
+    layer = keras.layers.Dense(3, kernel_initializer=FromArray([[1.0, 2.0, 3.0]]),
+                               bias_initializer=IdenticalUnits(seed=2))
+    layer.build((None, 1))
+    assert as_np(layer.kernel).tolist() == [[1.0, 2.0, 3.0]]
+    bias = as_np(layer.bias)
+    assert bias[0] == bias[1] == bias[2]
+
+
+def test_tracker_reads_weights_mid_epoch():
+    """On JAX the weights live outside the layers during an epoch; records must see them."""
+    x, y = coffee(reps=1)
+    model = mlc.models.coffee_model()
+    model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(0.05))
+    tracker = mlc.callbacks.NeuronDifferentiation(every=2, probe=x[:40])
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[tracker])
+    assert [r["step"] for r in tracker.history] == [0, 2, 4, 6]
+    distances = [r["mean_distance"] for r in tracker.history]
+    assert len(set(distances)) == 4  # every record saw different weights
+    assert all(0 <= r["mean_abs_correlation"] <= 1 for r in tracker.history)
+
+
+def test_tie_neurons_between_two_fits():
+    x, y = coffee(reps=1)
+    model = mlc.models.coffee_model()
+    model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(0.05))
+    model.fit(x, y, epochs=1, verbose=0)
+    mlc.tie_neurons(model.get_layer("layer1"), [[0, 2]], model=model)
+    model.fit(x, y, epochs=1, verbose=0)
+    k = as_np(model.get_layer("layer1").kernel)
+    assert k[:, 0].tobytes() == k[:, 2].tobytes()
+    assert mlc.weight_names(model)["w1"].value == mlc.weight_names(model)["w5"].value
+
+
+def test_set_seed_makes_initial_weights_repeat():
+    fingerprints = []
+    for _ in range(2):
+        mlc.set_seed(11, deterministic=False)
+        fingerprints.append(mlc.fingerprint(mlc.models.coffee_model()))
+    assert fingerprints[0] == fingerprints[1]
+
+
+def test_determinism_switch_says_what_this_backend_can_do():
+    if BACKEND == "tensorflow":
+        pytest.skip("TF op determinism cannot be switched off again; tested in a fresh "
+                    "process in test_seeding.py")
+    if BACKEND == "jax":
+        with pytest.warns(UserWarning, match="TensorFlow .*switch"):
+            mlc.set_seed(1, deterministic=True)
+        assert mlc.determinism_enabled() is None
+        assert "n/a on this backend" in str(mlc.seed_audit())
+    elif BACKEND == "torch":
+        import torch
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                mlc.set_seed(1, deterministic=True)
+            assert mlc.determinism_enabled() is True
+        finally:
+            torch.use_deterministic_algorithms(False)
+
+
+def test_environment_names_this_backend():
+    env = mlc.environment()
+    assert env["backend"] == BACKEND
+    module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}[BACKEND]
+    assert env["backend_version"] == __import__(module).__version__
+    assert env["device"] == "CPU"
