@@ -13,7 +13,7 @@ distinct units the layer really has). With ``probe`` inputs it also records
 how correlated the units' activations are.
 
 Cost: one float64 Gram matrix per layer and record (no loop over pairs);
-about ``24 * units**2`` bytes at the peak (400 MB for 4096 units). For very
+about ``24 * units**2`` bytes at the peak (425 MiB for 4096 units). For very
 wide layers, ``max_units`` describes a fixed random sample of units instead.
 """
 

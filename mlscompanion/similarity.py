@@ -239,15 +239,14 @@ def pair_summary(M, absolute=False):
         raise ValueError(
             f"`M` must be a square matrix (units x units); got shape {M.shape}."
         )
-    values = np.abs(M) if absolute else M.copy()
+    values = np.abs(M) if absolute else M.copy()  # the only copy made
     np.fill_diagonal(values, np.nan)
-    finite = np.isfinite(values)
-    if not finite.any():
+    bad = ~np.isfinite(values)
+    count = values.size - np.count_nonzero(bad)
+    if count == 0:
         nan = float("nan")
         return nan, nan, nan
-    values[~finite] = np.nan
-    return (
-        float(np.nanmin(values)),
-        float(np.nansum(values) / np.count_nonzero(finite)),
-        float(np.nanmax(values)),
-    )
+    values[bad] = np.nan  # nanmin / nanmax skip them
+    low, high = float(np.nanmin(values)), float(np.nanmax(values))
+    values[bad] = 0.0  # np.nansum would copy the matrix
+    return low, float(values.sum() / count), high
