@@ -131,3 +131,43 @@ def test_environment_names_this_backend():
     module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}[BACKEND]
     assert env["backend_version"] == __import__(module).__version__
     assert env["device"] == "CPU"
+
+
+# ----- wide layers (backend-neutral as well) ---------------------------------
+
+def test_effective_width_of_thousands_of_identical_units():
+    rng = np.random.default_rng(0)
+    column = rng.normal(size=(785, 1))
+    U = np.repeat(column, 1024, axis=1).T.copy()
+    U[100] += 1.0          # one unit moved away
+    U[200:300] += 1e-9     # near copies within tol still count as the same unit
+    assert mlc.similarity.effective_width(U, tol=1e-6) == 2
+
+
+def test_max_units_describes_a_fixed_sample_of_a_wide_layer(tmp_path):
+    x = np.random.default_rng(1).random((64, 4)).astype("float32")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(40, name="wide"),
+                              keras.layers.Dense(1)])
+    model.compile(loss="mse", optimizer=keras.optimizers.SGD(0.1))
+    tracker = mlc.callbacks.NeuronDifferentiation(layers=["wide"], max_units=8, every=1,
+                                                   probe=x, csv_path=tmp_path / "u.csv")
+    model.fit(x, x[:, :1], epochs=1, batch_size=32, verbose=0, callbacks=[tracker])
+    assert [(r["units"], r["sampled_units"]) for r in tracker.history] == [(40, 8)] * 3
+    assert all(len(r["pair_distances"]) == 28 for r in tracker.history)  # 8 * 7 / 2
+    # the figures are those of the same 8 units in every record
+    sample = tracker._samples["wide"]
+    kernel, bias = as_np(model.get_layer("wide").kernel), as_np(model.get_layer("wide").bias)
+    expected = mlc.callbacks.describe_units(kernel[:, sample], bias[sample])
+    assert tracker.history[-1]["pair_distances"] == pytest.approx(expected["pair_distances"])
+    reloaded = mlc.callbacks.NeuronDifferentiation.from_csv(tmp_path / "u.csv").history
+    assert [r["sampled_units"] for r in reloaded] == [8, 8, 8]
+
+
+def test_wide_layers_record_summaries_without_the_pair_list():
+    kernel = np.random.default_rng(2).normal(size=(5, 300))
+    figures = mlc.callbacks.describe_units(kernel, np.zeros(300), pair_limit=32)
+    assert figures["pair_distances"] is None and figures["effective_width"] == 300
+    D = mlc.similarity.pairwise_distances(mlc.similarity.unit_vectors(kernel, np.zeros(300)))
+    pairs = mlc.similarity.upper_triangle(D)
+    assert figures["min_distance"] == pytest.approx(pairs.min())
+    assert figures["mean_distance"] == pytest.approx(pairs.mean())
