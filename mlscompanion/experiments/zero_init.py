@@ -1,0 +1,490 @@
+"""Seeds 000 and 003: why does zero (or constant) initialization "collapse the
+network to one neuron per layer", and why does an all-zero ReLU net not move?
+
+The setup is the Deep Learning Specialization's initialization assignment: a
+[2, 10, 5, 1] ReLU/ReLU/sigmoid network on two noisy circles (300 training
+and 100 test points), trained by full-batch gradient descent. Each
+initialization is trained the same way while ``NeuronDifferentiation``
+records the effective width (number of distinct units) of both hidden layers.
+
+Example:
+
+>>> run = train_dls("constant", iterations=200)
+>>> run.effective_width["layer1"][-1], run.effective_width["layer2"][-1]
+(1, 1)
+>>> start_gradients("zeros")["layer1/kernel"]   # exactly 0.0
+0.0
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+import keras
+import numpy as np
+
+from mlscompanion import callbacks, seeding
+
+__all__ = [
+    "INITIALIZATIONS",
+    "LABELS",
+    "DLS_REFERENCE",
+    "LAYER_DIMS",
+    "make_circles",
+    "load_dls_circles",
+    "unbalanced_circles",
+    "make_initializer",
+    "build_dls_model",
+    "InitRun",
+    "train_dls",
+    "fit_full_batch",
+    "run_initializations",
+    "accuracy_table",
+    "decision_is_half_plane",
+    "loss_gradients",
+    "start_gradients",
+    "gradient_table",
+    "relu_derivative_at_zero",
+]
+
+#: The initializations the lab compares, in display order.
+INITIALIZATIONS = ("zeros", "constant", "large_random", "he")
+
+LABELS = {
+    "zeros": "zeros",
+    "constant": "constant 0.5",
+    "large_random": "large random (N(0,1) x 10)",
+    "he": "He normal",
+}
+
+#: Train / test accuracy (%) reported by the DLS assignment (lr 0.01, 15,000
+#: iterations); the constant initialization is not in the assignment.
+DLS_REFERENCE = {
+    "zeros": (50.0, 50.0),
+    "constant": (None, None),
+    "large_random": (83.0, 86.0),
+    "he": (99.3, 96.0),
+}
+
+#: The DLS network: 2 inputs, hidden layers of 10 and 5 units, 1 output.
+LAYER_DIMS = (2, 10, 5, 1)
+
+CONSTANT = 0.5
+
+
+def _check_positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")
+    return int(value)
+
+
+def make_circles(n_samples=300, noise=0.05, factor=0.8, seed=1):
+    """Two noisy concentric circles, like ``sklearn.datasets.make_circles``.
+
+    Half the points lie on the unit circle (label 0), half on a circle of
+    radius ``factor`` (label 1); the points are shuffled and Gaussian noise of
+    standard deviation ``noise`` is added. Seeded NumPy generator.
+
+    Example:
+
+    >>> X, y = make_circles(300, seed=1)
+    >>> X.shape, y.shape, int(y.sum())
+    ((300, 2), (300, 1), 150)
+
+    Returns ``X`` (n, 2) and ``y`` (n, 1), float32.
+    """
+    n_samples = _check_positive_int(n_samples, "n_samples")
+    if n_samples < 2:
+        raise ValueError(f"`n_samples` must be at least 2. Received: n_samples={n_samples}")
+    if not (isinstance(noise, (int, float)) and noise >= 0):
+        raise ValueError(f"`noise` must be a number >= 0. Received: noise={noise!r}")
+    if not (isinstance(factor, (int, float)) and 0 < factor < 1):
+        raise ValueError(f"`factor` must be in (0, 1). Received: factor={factor!r}")
+    rng = np.random.default_rng(seed)
+    n_out = n_samples // 2
+    n_in = n_samples - n_out
+    angle_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
+    angle_in = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
+    X = np.concatenate([
+        np.column_stack([np.cos(angle_out), np.sin(angle_out)]),
+        factor * np.column_stack([np.cos(angle_in), np.sin(angle_in)]),
+    ])
+    y = np.concatenate([np.zeros(n_out), np.ones(n_in)])
+    order = rng.permutation(n_samples)
+    X, y = X[order], y[order]
+    X = X + rng.normal(scale=noise, size=X.shape)
+    return X.astype("float32"), y.reshape(-1, 1).astype("float32")
+
+
+def load_dls_circles(n_train=300, n_test=100, noise=0.05):
+    """The assignment's data: training circles (seed 1) and test circles (seed 2).
+
+    Returns ``(X_train, y_train, X_test, y_test)``.
+    """
+    X_train, y_train = make_circles(n_train, noise=noise, seed=1)
+    X_test, y_test = make_circles(n_test, noise=noise, seed=2)
+    return X_train, y_train, X_test, y_test
+
+
+def unbalanced_circles(keep_outer=0.5):
+    """The training circles with only a share ``keep_outer`` of the outer (y=0)
+    points kept: with unbalanced classes the output bias gets a real gradient.
+
+    Returns ``(X, y)``; with the default 150 inner and 75 outer points.
+    """
+    if not (isinstance(keep_outer, (int, float)) and 0 < keep_outer <= 1):
+        raise ValueError(f"`keep_outer` must be in (0, 1]. Received: keep_outer={keep_outer!r}")
+    X, y = load_dls_circles()[:2]
+    outer = np.flatnonzero(y[:, 0] < 0.5)
+    drop = outer[int(round(keep_outer * len(outer))):]
+    keep = np.setdiff1d(np.arange(len(y)), drop)
+    return X[keep], y[keep]
+
+
+def make_initializer(init, seed=None):
+    """The kernel initializer called ``init`` (one of ``INITIALIZATIONS``).
+
+    ``"large_random"`` is the assignment's ``np.random.randn(...) * 10``;
+    ``"he"`` is Keras' ``HeNormal``; ``"constant"`` puts 0.5 in every weight.
+    """
+    if init == "zeros":
+        return keras.initializers.Zeros()
+    if init == "constant":
+        return keras.initializers.Constant(CONSTANT)
+    if init == "large_random":
+        return keras.initializers.RandomNormal(stddev=10.0, seed=seed)
+    if init == "he":
+        return keras.initializers.HeNormal(seed=seed)
+    raise ValueError(
+        f"`init` must be one of {INITIALIZATIONS}. Received: init={init!r}"
+    )
+
+
+def build_dls_model(init="he", activation="relu", seed=1, layer_dims=LAYER_DIMS):
+    """The assignment's network: Dense layers ``layer1``, ``layer2`` (``activation``)
+    and ``layer3`` (sigmoid); kernels from ``make_initializer(init)``, biases zero.
+
+    Example:
+
+    >>> model = build_dls_model("zeros")
+    >>> [layer.units for layer in model.layers]
+    [10, 5, 1]
+    """
+    if activation not in ("relu", "tanh", "sigmoid", "linear"):
+        raise ValueError(
+            "`activation` must be 'relu', 'tanh', 'sigmoid' or 'linear'. "
+            f"Received: activation={activation!r}"
+        )
+    layer_dims = tuple(layer_dims)
+    if len(layer_dims) < 2 or any(
+        isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1 for d in layer_dims
+    ):
+        raise ValueError(
+            "`layer_dims` must list at least 2 positive ints (inputs, ..., outputs). "
+            f"Received: layer_dims={layer_dims!r}"
+        )
+    make_initializer(init)  # validate before building anything
+    layers = [keras.Input((layer_dims[0],))]
+    last = len(layer_dims) - 1
+    for index, units in enumerate(layer_dims[1:], start=1):
+        layers.append(keras.layers.Dense(
+            units,
+            activation="sigmoid" if index == last else activation,
+            kernel_initializer=make_initializer(init, seed=seed + index),
+            bias_initializer="zeros",
+            name=f"layer{index}",
+        ))
+    return keras.Sequential(layers, name=f"dls_{init}")
+
+
+@dataclass
+class InitRun:
+    """One initialization trained on the circles."""
+
+    init: str
+    label: str
+    train_accuracy: float  # percent
+    test_accuracy: float  # percent
+    iterations: np.ndarray  # the record points (gradient steps taken)
+    cost: np.ndarray  # training cost at each record point
+    effective_width: dict  # layer name -> effective width at each record point
+    max_unit_distance: dict  # layer name -> largest distance between two units
+    weight_change: dict  # "layer1/kernel" etc. -> max |final - initial|
+    model: object = field(repr=False, default=None)
+
+
+def _weight_dict(model):
+    values = {}
+    for layer in model.layers:
+        for weight in layer.weights:
+            kind = "kernel" if "kernel" in weight.path else "bias"
+            values[f"{layer.name}/{kind}"] = keras.ops.convert_to_numpy(weight)
+    return values
+
+
+def _cost(model, X, y):
+    p = model(keras.ops.convert_to_tensor(X))
+    return float(keras.ops.convert_to_numpy(
+        keras.ops.mean(keras.losses.binary_crossentropy(keras.ops.convert_to_tensor(y), p))
+    ))
+
+
+def _accuracy(model, X, y):
+    p = keras.ops.convert_to_numpy(model(keras.ops.convert_to_tensor(X)))
+    return float(100.0 * np.mean((p > 0.5) == (y > 0.5)))
+
+
+def train_dls(
+    init,
+    iterations=3000,
+    learning_rate=0.1,
+    records=30,
+    activation="relu",
+    seed=1,
+    data=None,
+):
+    """Train the DLS network from initialization ``init`` by full-batch gradient descent.
+
+    Each of the ``iterations`` steps is one ``keras.optimizers.SGD`` step on
+    the whole training set (the assignment's update ``W -= lr * dW``). The
+    training set is tiled so that one Keras epoch holds
+    ``iterations // records`` full-batch steps; after each epoch the tracker
+    records every hidden layer and the training cost is measured.
+
+    Example:
+
+    >>> run = train_dls("he", iterations=300, records=3)
+    >>> run.iterations
+    array([  0, 100, 200, 300])
+
+    Returns an ``InitRun``.
+    """
+    make_initializer(init)
+    iterations = _check_positive_int(iterations, "iterations")
+    records = _check_positive_int(records, "records")
+    if iterations % records:
+        raise ValueError(
+            f"`iterations` ({iterations}) must be a multiple of `records` ({records}) "
+            "so every record is the same number of steps apart."
+        )
+    if not (isinstance(learning_rate, (int, float)) and learning_rate > 0):
+        raise ValueError(
+            f"`learning_rate` must be a number > 0. Received: learning_rate={learning_rate!r}"
+        )
+    X_train, y_train, X_test, y_test = data if data is not None else load_dls_circles()
+    steps_per_record = iterations // records
+    seeding.set_seed(seed, deterministic=False)
+    model = build_dls_model(init, activation=activation, seed=seed)
+    before = _weight_dict(model)
+    costs = [_cost(model, X_train, y_train)]
+    tracker = callbacks.NeuronDifferentiation()
+    cost_recorder = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: costs.append(_cost(model, X_train, y_train))
+    )
+    fit_full_batch(
+        model, X_train, y_train, keras.optimizers.SGD(learning_rate), "binary_crossentropy",
+        steps=iterations, records=records, callbacks=[tracker, cost_recorder],
+    )
+    after = _weight_dict(model)
+    layers = list(dict.fromkeys(rec["layer"] for rec in tracker.history))
+    width = {
+        name: np.array([r["effective_width"] for r in tracker.history if r["layer"] == name])
+        for name in layers
+    }
+    distance = {
+        name: np.array([r["max_distance"] for r in tracker.history if r["layer"] == name])
+        for name in layers
+    }
+    return InitRun(
+        init=init,
+        label=LABELS[init],
+        train_accuracy=_accuracy(model, X_train, y_train),
+        test_accuracy=_accuracy(model, X_test, y_test),
+        iterations=np.arange(records + 1) * steps_per_record,
+        cost=np.array(costs),
+        effective_width=width,
+        max_unit_distance=distance,
+        weight_change={k: float(np.max(np.abs(after[k] - before[k]))) for k in before},
+        model=model,
+    )
+
+
+def fit_full_batch(model, X, y, optimizer, loss, steps, records=1, **fit_kwargs):
+    """Compile ``model`` and take ``steps`` full-batch gradient steps in ``records`` epochs.
+
+    Keras runs one optimizer step per batch; to take many full-batch steps
+    quickly the data is tiled ``steps // records`` times (every batch is the
+    whole, unshuffled data set, like the course labs' ``np.tile``) and the
+    steps of an epoch run in one compiled call (``steps_per_execution``).
+    Epoch-end callbacks therefore fire every ``steps // records`` steps.
+
+    Example:
+
+    >>> history = fit_full_batch(model, X, y, keras.optimizers.SGD(0.1), "mse",
+    ...                          steps=1000, records=10)
+
+    Returns the ``History`` of ``model.fit``.
+    """
+    steps = _check_positive_int(steps, "steps")
+    records = _check_positive_int(records, "records")
+    if steps % records:
+        raise ValueError(
+            f"`steps` ({steps}) must be a multiple of `records` ({records}) so "
+            "every record is the same number of steps apart."
+        )
+    per_record = steps // records
+    model.compile(optimizer=optimizer, loss=loss, steps_per_execution=per_record)
+    fit_kwargs.setdefault("verbose", 0)
+    tile = lambda a: np.tile(a, (per_record,) + (1,) * (np.ndim(a) - 1))  # noqa: E731
+    # A lab trains many small models, each traced once: TensorFlow's
+    # "excessive retracing" warning is expected here, so it is muted.
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        return model.fit(
+            tile(X), tile(y), batch_size=len(X), epochs=records, shuffle=False, **fit_kwargs
+        )
+    finally:
+        logger.setLevel(level)
+
+
+def run_initializations(
+    inits=INITIALIZATIONS, iterations=3000, learning_rate=0.1, records=30, seed=1
+):
+    """Train one network per initialization; returns ``{init: InitRun}``."""
+    if isinstance(inits, str):
+        inits = [inits]
+    data = load_dls_circles()
+    return {
+        init: train_dls(init, iterations, learning_rate, records, seed=seed, data=data)
+        for init in inits
+    }
+
+
+def accuracy_table(runs):
+    """Rows ``(label, train %, test %, DLS train %, DLS test %)``, one per run."""
+    return [
+        (run.label, run.train_accuracy, run.test_accuracy, *DLS_REFERENCE[init])
+        for init, run in runs.items()
+    ]
+
+
+def decision_is_half_plane(run, points):
+    """True when the network's decision on ``points`` is a threshold on
+    ``z = w.x + b`` of ``layer1``'s (single distinct) unit: a half-plane.
+
+    Only meaningful for a run whose hidden layers collapsed to one distinct
+    unit (zeros, constant): such a network IS a width-1 chain (lab 4), so
+    its decision region must be a half-plane.
+    """
+    from mlscompanion.experiments.one_neuron import is_threshold_split
+
+    width = run.effective_width["layer1"][-1]
+    if width != 1:
+        raise ValueError(
+            f"decision_is_half_plane needs a run whose layer1 has ONE distinct unit; "
+            f"the {run.init!r} run ends with effective width {width}."
+        )
+    kernel, bias = run.model.get_layer("layer1").get_weights()
+    points = np.asarray(points, dtype="float32")
+    z = points.astype("float64") @ kernel[:, 0].astype("float64") + float(bias[0])
+    p = keras.ops.convert_to_numpy(run.model(keras.ops.convert_to_tensor(points)))
+    return is_threshold_split(z, p.reshape(-1) > 0.5)
+
+
+def loss_gradients(model, X, y, loss="binary_crossentropy"):
+    """dJ/dW for every trainable weight of ``model`` on the batch ``(X, y)``.
+
+    Returns ``{"layer1/kernel": array, "layer1/bias": array, ...}``. Uses the
+    backend's own differentiation (TensorFlow ``GradientTape`` or ``jax.grad``)
+    so the numbers are exactly what an optimizer would receive.
+    """
+    loss_fn = keras.losses.get(loss)
+    X = keras.ops.convert_to_tensor(np.asarray(X, dtype="float32"))
+    y = keras.ops.convert_to_tensor(np.asarray(y, dtype="float32"))
+    variables = model.trainable_variables
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            value = keras.ops.mean(loss_fn(y, model(X, training=True)))
+        grads = tape.gradient(value, variables)
+    elif backend == "jax":
+        import jax
+
+        def objective(trainable):
+            out, _ = model.stateless_call(
+                trainable, [v.value for v in model.non_trainable_variables], X
+            )
+            return keras.ops.mean(loss_fn(y, out))
+
+        grads = jax.grad(objective)([v.value for v in variables])
+    else:
+        raise NotImplementedError(
+            f"loss_gradients supports the tensorflow and jax backends, not {backend!r}."
+        )
+    name_of = {
+        id(weight): f"{layer.name}/{'kernel' if 'kernel' in weight.path else 'bias'}"
+        for layer in model.layers
+        for weight in layer.trainable_weights
+    }
+    return {
+        name_of[id(v)]: keras.ops.convert_to_numpy(g) for v, g in zip(variables, grads)
+    }
+
+
+def start_gradients(init="zeros", activation="relu", data=None, seed=1):
+    """Norm of dJ/dW for each weight of the untrained DLS network.
+
+    Example:
+
+    >>> start_gradients("zeros", "relu")
+    {'layer1/kernel': 0.0, 'layer1/bias': 0.0, ..., 'layer3/bias': 3.77e-08}
+
+    (The output bias gets only float32 round-off: on the balanced circles its
+    gradient 0.5 - mean(y) is 0.)
+    """
+    if data is None:
+        X, y = load_dls_circles()[:2]
+    else:
+        X, y = data
+    seeding.set_seed(seed, deterministic=False)
+    model = build_dls_model(init, activation=activation, seed=seed)
+    grads = loss_gradients(model, X, y)
+    return {name: float(np.linalg.norm(g)) for name, g in grads.items()}
+
+
+def gradient_table(
+    inits=("zeros", "constant", "he"), activations=("relu", "tanh", "sigmoid"), data=None
+):
+    """``{(init, activation): start_gradients(...)}`` for every combination."""
+    return {
+        (init, activation): start_gradients(init, activation, data=data)
+        for init in inits
+        for activation in activations
+    }
+
+
+def relu_derivative_at_zero():
+    """What Keras uses for ReLU'(0): the gradient of ``keras.activations.relu`` at 0.
+
+    (Mathematically ReLU has no derivative at 0; every backend picks a value.)
+    """
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        x = tf.zeros(1)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            out = keras.activations.relu(x)
+        return float(tape.gradient(out, x).numpy()[0])
+    if backend == "jax":
+        import jax
+
+        relu_sum = lambda v: keras.activations.relu(v).sum()  # noqa: E731
+        return float(jax.grad(relu_sum)(0.0))
+    raise NotImplementedError(
+        f"relu_derivative_at_zero supports the tensorflow and jax backends, not {backend!r}."
+    )

@@ -1,0 +1,104 @@
+"""Lab 3 (zero and constant initialization): the claims, through the lab's own functions."""
+
+import math
+
+import numpy as np
+import pytest
+
+from mlscompanion.experiments import zero_init
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return zero_init.run_initializations(("zeros", "constant", "he"), iterations=400, records=4)
+
+
+def test_circles_match_make_circles_recipe():
+    X, y = zero_init.make_circles(300, noise=0.0, seed=3)
+    radius = np.linalg.norm(X, axis=1)
+    assert X.shape == (300, 2) and y.shape == (300, 1)
+    assert int(y.sum()) == 150
+    np.testing.assert_allclose(radius[y[:, 0] == 1], 0.8, atol=1e-6)
+    np.testing.assert_allclose(radius[y[:, 0] == 0], 1.0, atol=1e-6)
+    X2, _ = zero_init.make_circles(300, noise=0.0, seed=3)
+    np.testing.assert_array_equal(X, X2)
+
+
+def test_constant_and_zero_init_keep_effective_width_one_in_every_layer(runs):
+    for init in ("zeros", "constant"):
+        for layer, width in runs[init].effective_width.items():
+            assert list(width) == [1] * 5, (init, layer)
+            assert runs[init].max_unit_distance[layer][-1] == 0.0  # bit-identical units
+    # the constant network really trained: its weights moved
+    assert runs["constant"].weight_change["layer1/kernel"] > 1e-3
+
+
+def test_random_init_has_full_width(runs):
+    assert runs["he"].effective_width["layer1"][-1] == 10
+    assert runs["he"].effective_width["layer2"][-1] == 5
+
+
+def test_zero_relu_net_does_not_move(runs):
+    change = runs["zeros"].weight_change
+    for name, value in change.items():
+        if name != "layer3/bias":
+            assert value == 0.0, name
+    # balanced classes: the output bias only drifts by float32 round-off
+    assert change["layer3/bias"] < 1e-6
+    np.testing.assert_allclose(runs["zeros"].cost, math.log(2), atol=1e-6)
+    assert runs["zeros"].train_accuracy == 50.0
+
+
+def test_he_reaches_clearly_higher_accuracy_than_zeros(runs):
+    assert runs["he"].train_accuracy >= runs["zeros"].train_accuracy + 20
+    assert runs["he"].test_accuracy >= runs["zeros"].test_accuracy + 20
+
+
+def test_constant_network_decides_with_a_half_plane(runs):
+    X, _, X_test, _ = zero_init.load_dls_circles()
+    assert zero_init.decision_is_half_plane(runs["constant"], np.concatenate([X, X_test]))
+    with pytest.raises(ValueError, match="effective width"):
+        zero_init.decision_is_half_plane(runs["he"], X)
+
+
+def test_accuracy_table_lists_dls_reference(runs):
+    rows = {row[0]: row for row in zero_init.accuracy_table(runs)}
+    assert rows["He normal"][3:] == (99.3, 96.0)
+    assert rows["constant 0.5"][3:] == (None, None)
+
+
+def test_keras_relu_derivative_at_zero_is_zero():
+    assert zero_init.relu_derivative_at_zero() == 0.0
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_all_zero_net_gets_zero_weight_gradients(activation):
+    grads = zero_init.start_gradients("zeros", activation)
+    assert all(grads[name] == 0.0 for name in grads if name != "layer3/bias")
+    assert grads["layer3/bias"] < 1e-6  # balanced classes: 0.5 - mean(y) = 0
+    unbalanced = zero_init.start_gradients("zeros", activation, data=zero_init.unbalanced_circles())
+    assert unbalanced["layer3/bias"] > 0.1  # only the output bias can learn
+    assert all(unbalanced[name] == 0.0 for name in unbalanced if name != "layer3/bias")
+
+
+def test_zero_sigmoid_net_moves_its_output_kernel_on_unbalanced_data():
+    grads = zero_init.start_gradients("zeros", "sigmoid", data=zero_init.unbalanced_circles())
+    assert grads["layer3/kernel"] > 0.1
+    assert grads["layer1/kernel"] == 0.0
+
+
+def test_bad_inputs_are_rejected_early():
+    with pytest.raises(ValueError, match="init"):
+        zero_init.make_initializer("ones")
+    with pytest.raises(ValueError, match="multiple"):
+        zero_init.train_dls("he", iterations=100, records=3)
+    with pytest.raises(ValueError, match="learning_rate"):
+        zero_init.train_dls("he", iterations=10, records=1, learning_rate=0)
+    with pytest.raises(ValueError, match="factor"):
+        zero_init.make_circles(10, factor=1.5)
+    with pytest.raises(ValueError, match="activation"):
+        zero_init.build_dls_model("he", activation="elu")
+    with pytest.raises(ValueError, match="layer_dims"):
+        zero_init.build_dls_model("he", layer_dims=(2, 0, 1))
+    with pytest.raises(ValueError, match="keep_outer"):
+        zero_init.unbalanced_circles(0)
