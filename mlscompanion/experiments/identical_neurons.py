@@ -25,6 +25,7 @@ import keras
 import numpy as np
 
 from mlscompanion import callbacks, datasets, initializers, models, seeding, tying
+from mlscompanion.gradients import _check_xy, gradients_by_name, variable_gradients
 
 __all__ = [
     "WeightTrajectory",
@@ -189,97 +190,6 @@ def run_tied_vs_untied(epochs=10, perturbation=0.05, seed=1234, reps=20, verbose
 
 
 # ----- gradients in w-notation ------------------------------------------------
-
-def _check_xy(x, y, n_features):
-    x = np.asarray(x, dtype="float32")
-    if x.ndim != 2 or x.shape[1] != n_features:
-        raise ValueError(
-            f"`x` must have shape (samples, {n_features}) for this model. "
-            f"Received: x of shape {x.shape}."
-        )
-    y = np.asarray(y, dtype="float32")
-    if y.ndim == 1:
-        y = y.reshape(-1, 1)
-    if y.shape[0] != x.shape[0]:
-        raise ValueError(
-            f"`y` must have one label per row of `x` ({x.shape[0]}). "
-            f"Received: y of shape {y.shape}."
-        )
-    if x.shape[0] == 0:
-        raise ValueError("`x` is empty; give at least one sample.")
-    return x, y
-
-
-def _get_loss(loss):
-    if callable(loss):
-        return loss
-    if isinstance(loss, str):
-        try:
-            return keras.losses.get(loss)
-        except ValueError:
-            pass
-    raise ValueError(
-        "`loss` must be a Keras loss name such as 'binary_crossentropy' or a "
-        f"callable loss(y_true, y_pred). Received: loss={loss!r}"
-    )
-
-
-def variable_gradients(model, x, y, loss="binary_crossentropy"):
-    """dJ/dW for the kernel and bias of every Dense layer, J = the batch-mean loss.
-
-    Computed with the backend's automatic differentiation (a
-    ``tf.GradientTape`` under the TensorFlow backend), on ``x, y`` as one
-    batch, the way ``fit`` computes one step's gradient.
-
-    Returns ``{(layer_name, "kernel" | "bias"): array}`` with each array
-    shaped like its weight.
-
-    Example:
-
-    >>> grads = variable_gradients(model, x, y)
-    >>> grads[("layer1", "kernel")].shape     # (inputs, units)
-    """
-    if not isinstance(model, keras.Model):
-        raise TypeError(
-            f"`model` must be a Keras model. Received: {type(model).__name__}."
-        )
-    backend = keras.backend.backend()
-    if backend != "tensorflow":
-        raise NotImplementedError(
-            f"variable_gradients supports the TensorFlow backend only; the "
-            f"current backend is {backend!r}. Run with KERAS_BACKEND=tensorflow."
-        )
-    import tensorflow as tf
-
-    keys = list(dict.fromkeys((row.layer, row.kind) for row in tying.weight_names(model)))
-    variables = [getattr(model.get_layer(name), kind) for name, kind in keys]
-    x, y = _check_xy(x, y, int(variables[0].shape[0]))
-    loss_fn = _get_loss(loss)
-    with tf.GradientTape() as tape:
-        prediction = model(x, training=False)
-        value = keras.ops.mean(loss_fn(y, prediction))
-    grads = tape.gradient(value, variables)
-    return {key: keras.ops.convert_to_numpy(g) for key, g in zip(keys, grads)}
-
-
-def gradients_by_name(model, x, y, loss="binary_crossentropy"):
-    """dJ/dw for every named weight (w1.., b1..) of ``model`` on the batch ``x, y``.
-
-    The names are those of ``mlscompanion.weight_names``: in the 2-2-1 net
-    w1, w2 go into unit 1, w3, w4 into unit 2, w5, w6 into the output unit.
-
-    Example:
-
-    >>> model = mlscompanion.models.forum_221()
-    >>> grads = gradients_by_name(model, X_norm, y)
-    >>> grads["w1"], grads["w3"]      # floats: dJ/dw1, dJ/dw3
-    """
-    per_variable = variable_gradients(model, x, y, loss)
-    return {
-        row.name: float(per_variable[(row.layer, row.kind)][row.index])
-        for row in tying.weight_names(model)
-    }
-
 
 @dataclass
 class GradientCheck:

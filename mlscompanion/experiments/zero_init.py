@@ -23,6 +23,7 @@ import keras
 import numpy as np
 
 from mlscompanion import callbacks, seeding
+from mlscompanion.gradients import variable_gradients
 
 __all__ = [
     "INITIALIZATIONS",
@@ -40,7 +41,6 @@ __all__ = [
     "run_initializations",
     "accuracy_table",
     "decision_is_half_plane",
-    "loss_gradients",
     "start_gradients",
     "gradient_table",
     "relu_derivative_at_zero",
@@ -392,48 +392,6 @@ def decision_is_half_plane(run, points):
     return is_threshold_split(z, p.reshape(-1) > 0.5)
 
 
-def loss_gradients(model, X, y, loss="binary_crossentropy"):
-    """dJ/dW for every trainable weight of ``model`` on the batch ``(X, y)``.
-
-    Returns ``{"layer1/kernel": array, "layer1/bias": array, ...}``. Uses the
-    backend's own differentiation (TensorFlow ``GradientTape`` or ``jax.grad``)
-    so the numbers are exactly what an optimizer would receive.
-    """
-    loss_fn = keras.losses.get(loss)
-    X = keras.ops.convert_to_tensor(np.asarray(X, dtype="float32"))
-    y = keras.ops.convert_to_tensor(np.asarray(y, dtype="float32"))
-    variables = model.trainable_variables
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        with tf.GradientTape() as tape:
-            value = keras.ops.mean(loss_fn(y, model(X, training=True)))
-        grads = tape.gradient(value, variables)
-    elif backend == "jax":
-        import jax
-
-        def objective(trainable):
-            out, _ = model.stateless_call(
-                trainable, [v.value for v in model.non_trainable_variables], X
-            )
-            return keras.ops.mean(loss_fn(y, out))
-
-        grads = jax.grad(objective)([v.value for v in variables])
-    else:
-        raise NotImplementedError(
-            f"loss_gradients supports the tensorflow and jax backends, not {backend!r}."
-        )
-    name_of = {
-        id(weight): f"{layer.name}/{'kernel' if 'kernel' in weight.path else 'bias'}"
-        for layer in model.layers
-        for weight in layer.trainable_weights
-    }
-    return {
-        name_of[id(v)]: keras.ops.convert_to_numpy(g) for v, g in zip(variables, grads)
-    }
-
-
 def start_gradients(init="zeros", activation="relu", data=None, seed=1):
     """Norm of dJ/dW for each weight of the untrained DLS network.
 
@@ -451,8 +409,8 @@ def start_gradients(init="zeros", activation="relu", data=None, seed=1):
         X, y = data
     seeding.set_seed(seed, deterministic=False)
     model = build_dls_model(init, activation=activation, seed=seed)
-    grads = loss_gradients(model, X, y)
-    return {name: float(np.linalg.norm(g)) for name, g in grads.items()}
+    grads = variable_gradients(model, X, y)
+    return {f"{layer}/{kind}": float(np.linalg.norm(g)) for (layer, kind), g in grads.items()}
 
 
 def gradient_table(
