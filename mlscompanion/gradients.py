@@ -93,7 +93,12 @@ def variable_gradients(model, x, y, loss="binary_crossentropy"):
     """
     if not isinstance(model, keras.Model):
         raise TypeError(f"`model` must be a Keras model. Received: {type(model).__name__}.")
-    keys = list(dict.fromkeys((row.layer, row.kind) for row in tying.weight_names(model)))
+    keys = [
+        (layer.name, kind)
+        for layer in tying._dense_layers(model)
+        for kind in ("kernel", "bias")
+        if getattr(layer, kind, None) is not None
+    ]
     wanted = {id(getattr(model.get_layer(name), kind)): (name, kind) for name, kind in keys}
     first = model.get_layer(keys[0][0]).kernel
     x, y = _check_xy(x, y, int(first.shape[0]))
