@@ -10,7 +10,24 @@ Example:
 
 import numpy as np
 
-__all__ = ["load_coffee_data", "normalize_coffee", "tile_like_lab"]
+__all__ = [
+    "load_coffee_data",
+    "normalize_coffee",
+    "tile_like_lab",
+    "make_circles",
+    "load_dls_circles",
+    "make_disc",
+    "DISC_RADIUS",
+]
+
+#: Radius of the disc that covers half of the square [-1, 1]^2.
+DISC_RADIUS = float(np.sqrt(2.0 / np.pi))
+
+
+def _check_count(value, name, minimum=2):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"`{name}` must be an int >= {minimum}. Received: {name}={value!r}")
+    return int(value)
 
 
 def load_coffee_data():
@@ -54,3 +71,71 @@ def tile_like_lab(X, y, reps=1000):
     if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
         raise ValueError(f"`reps` must be a positive int. Received: reps={reps!r}")
     return np.tile(X, (reps, 1)), np.tile(y, (reps, 1))
+
+
+def make_circles(n_samples=300, noise=0.05, factor=0.8, seed=1):
+    """Two noisy concentric circles, like ``sklearn.datasets.make_circles``.
+
+    Half the points lie on the unit circle (label 0), half on a circle of
+    radius ``factor`` (label 1); the points are shuffled and Gaussian noise of
+    standard deviation ``noise`` is added. Seeded NumPy generator.
+
+    Example:
+
+    >>> X, y = make_circles(300, seed=1)
+    >>> X.shape, y.shape, int(y.sum())
+    ((300, 2), (300, 1), 150)
+
+    Returns ``X`` (n, 2) and ``y`` (n, 1), float32.
+    """
+    n_samples = _check_count(n_samples, "n_samples")
+    if not (isinstance(noise, (int, float)) and noise >= 0):
+        raise ValueError(f"`noise` must be a number >= 0. Received: noise={noise!r}")
+    if not (isinstance(factor, (int, float)) and 0 < factor < 1):
+        raise ValueError(f"`factor` must be in (0, 1). Received: factor={factor!r}")
+    rng = np.random.default_rng(seed)
+    n_out = n_samples // 2
+    n_in = n_samples - n_out
+    angle_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
+    angle_in = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
+    X = np.concatenate([
+        np.column_stack([np.cos(angle_out), np.sin(angle_out)]),
+        factor * np.column_stack([np.cos(angle_in), np.sin(angle_in)]),
+    ])
+    y = np.concatenate([np.zeros(n_out), np.ones(n_in)])
+    order = rng.permutation(n_samples)
+    X, y = X[order], y[order]
+    X = X + rng.normal(scale=noise, size=X.shape)
+    return X.astype("float32"), y.reshape(-1, 1).astype("float32")
+
+
+def load_dls_circles(n_train=300, n_test=100, noise=0.05):
+    """The assignment's data: training circles (seed 1) and test circles (seed 2).
+
+    Returns ``(X_train, y_train, X_test, y_test)``.
+    """
+    X_train, y_train = make_circles(n_train, noise=noise, seed=1)
+    X_test, y_test = make_circles(n_test, noise=noise, seed=2)
+    return X_train, y_train, X_test, y_test
+
+
+def make_disc(n=1000, seed=0, radius=DISC_RADIUS):
+    """Points uniform in the square [-1, 1]^2, label 1 inside the disc of ``radius``.
+
+    With the default radius half of the square is inside.
+
+    Example:
+
+    >>> X, y = make_disc(1000, seed=0)
+    >>> X.shape, y.shape
+    ((1000, 2), (1000, 1))
+
+    Returns ``X`` (n, 2) and ``y`` (n, 1), float32.
+    """
+    n = _check_count(n, "n")
+    if not (isinstance(radius, (int, float)) and radius > 0):
+        raise ValueError(f"`radius` must be a number > 0. Received: radius={radius!r}")
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1.0, 1.0, size=(n, 2))
+    y = (np.linalg.norm(X, axis=1) < radius).astype("float32").reshape(-1, 1)
+    return X.astype("float32"), y

@@ -38,3 +38,13 @@ def test_demo_baseline_is_the_share_of_bad_roasts():
 
     _, y = mlc.datasets.load_coffee_data()
     assert float((y == 0).mean()) == BASELINE_ACCURACY == 0.785
+
+
+def test_dls_circles_and_disc():
+    X, y, Xt, yt = mlc.datasets.load_dls_circles()
+    assert X.shape == (300, 2) and Xt.shape == (100, 2) and int(y.sum()) == 150
+    radius = np.linalg.norm(X, axis=1)
+    assert radius[y[:, 0] == 1].mean() < radius[y[:, 0] == 0].mean()
+    np.testing.assert_array_equal(mlc.datasets.make_circles(10, seed=3)[0], mlc.datasets.make_circles(10, seed=3)[0])
+    D, labels = mlc.datasets.make_disc(4000, seed=0)
+    assert abs(labels.mean() - 0.5) < 0.03  # DISC_RADIUS covers half the square

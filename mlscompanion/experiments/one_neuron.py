@@ -26,6 +26,7 @@ import keras
 import numpy as np
 
 from mlscompanion import seeding
+from mlscompanion.datasets import DISC_RADIUS, make_disc
 from mlscompanion.experiments.zero_init import fit_full_batch
 
 __all__ = [
@@ -55,9 +56,6 @@ __all__ = [
 ]
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
-
-#: Radius of the disc that covers half of the square [-1, 1]^2.
-DISC_RADIUS = float(np.sqrt(2.0 / np.pi))
 
 #: 1-D regression targets on [-1, 1]: one monotone (cube root), one not (|x|).
 TARGETS = {
@@ -90,28 +88,6 @@ def _check_output(output):
 
 
 # ----- data ---------------------------------------------------------------
-
-
-def make_disc(n=1000, seed=0, radius=DISC_RADIUS):
-    """Points uniform in the square [-1, 1]^2, label 1 inside the disc of ``radius``.
-
-    With the default radius half of the square is inside.
-
-    Example:
-
-    >>> X, y = make_disc(1000, seed=0)
-    >>> X.shape, y.shape
-    ((1000, 2), (1000, 1))
-
-    Returns ``X`` (n, 2) and ``y`` (n, 1), float32.
-    """
-    n = _check_int(n, "n", 2)
-    if not (isinstance(radius, (int, float)) and radius > 0):
-        raise ValueError(f"`radius` must be a number > 0. Received: radius={radius!r}")
-    rng = np.random.default_rng(seed)
-    X = rng.uniform(-1.0, 1.0, size=(n, 2))
-    y = (np.linalg.norm(X, axis=1) < radius).astype("float32").reshape(-1, 1)
-    return X.astype("float32"), y
 
 
 def make_curve(target="cbrt", n=200, seed=0, noise=0.0):

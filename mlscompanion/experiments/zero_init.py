@@ -23,6 +23,7 @@ import keras
 import numpy as np
 
 from mlscompanion import callbacks, seeding
+from mlscompanion.datasets import load_dls_circles, make_circles
 from mlscompanion.gradients import variable_gradients
 
 __all__ = [
@@ -75,54 +76,6 @@ def _check_positive_int(value, name):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")
     return int(value)
-
-
-def make_circles(n_samples=300, noise=0.05, factor=0.8, seed=1):
-    """Two noisy concentric circles, like ``sklearn.datasets.make_circles``.
-
-    Half the points lie on the unit circle (label 0), half on a circle of
-    radius ``factor`` (label 1); the points are shuffled and Gaussian noise of
-    standard deviation ``noise`` is added. Seeded NumPy generator.
-
-    Example:
-
-    >>> X, y = make_circles(300, seed=1)
-    >>> X.shape, y.shape, int(y.sum())
-    ((300, 2), (300, 1), 150)
-
-    Returns ``X`` (n, 2) and ``y`` (n, 1), float32.
-    """
-    n_samples = _check_positive_int(n_samples, "n_samples")
-    if n_samples < 2:
-        raise ValueError(f"`n_samples` must be at least 2. Received: n_samples={n_samples}")
-    if not (isinstance(noise, (int, float)) and noise >= 0):
-        raise ValueError(f"`noise` must be a number >= 0. Received: noise={noise!r}")
-    if not (isinstance(factor, (int, float)) and 0 < factor < 1):
-        raise ValueError(f"`factor` must be in (0, 1). Received: factor={factor!r}")
-    rng = np.random.default_rng(seed)
-    n_out = n_samples // 2
-    n_in = n_samples - n_out
-    angle_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
-    angle_in = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
-    X = np.concatenate([
-        np.column_stack([np.cos(angle_out), np.sin(angle_out)]),
-        factor * np.column_stack([np.cos(angle_in), np.sin(angle_in)]),
-    ])
-    y = np.concatenate([np.zeros(n_out), np.ones(n_in)])
-    order = rng.permutation(n_samples)
-    X, y = X[order], y[order]
-    X = X + rng.normal(scale=noise, size=X.shape)
-    return X.astype("float32"), y.reshape(-1, 1).astype("float32")
-
-
-def load_dls_circles(n_train=300, n_test=100, noise=0.05):
-    """The assignment's data: training circles (seed 1) and test circles (seed 2).
-
-    Returns ``(X_train, y_train, X_test, y_test)``.
-    """
-    X_train, y_train = make_circles(n_train, noise=noise, seed=1)
-    X_test, y_test = make_circles(n_test, noise=noise, seed=2)
-    return X_train, y_train, X_test, y_test
 
 
 def unbalanced_circles(keep_outer=0.5):
