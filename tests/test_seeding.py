@@ -102,7 +102,7 @@ def test_environment_block_names_everything_a_mentor_needs():
         assert key in env
     assert env["backend"] == keras.backend.backend()
     block = mlc.format_environment()
-    assert f"keras" in block and env["numpy"] in block
+    assert "keras" in block and env["numpy"] in block
 
 
 @pytest.mark.tf_only

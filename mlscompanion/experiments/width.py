@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
-from mlscompanion import seeding, similarity
+from mlscompanion import seeding, similarity, training
+from mlscompanion.training import predict_once
 
 __all__ = [
     "wave",
@@ -90,10 +91,8 @@ def fit_full_batch(model, x, y, epochs, steps_per_epoch=50, learning_rate=0.01,
     """Train a regression ``model`` by full-batch Adam with a cosine-decayed
     learning rate, for ``epochs * steps_per_epoch`` steps; return the MSE history.
 
-    Every step sees the whole data set (no mini-batch noise), and the steps
-    of one epoch run in a single compiled call (``steps_per_execution``), so
-    thousands of steps on a tiny network take seconds. Callbacks see
-    ``epochs`` epochs.
+    A thin layer over ``mlscompanion.training.fit_full_batch`` (every step sees
+    the whole data set; one epoch's steps run in one compiled call).
 
     >>> model = sigmoid_layer_model(4)
     >>> history = fit_full_batch(model, *sample_1d(wave), epochs=2)
@@ -102,31 +101,14 @@ def fit_full_batch(model, x, y, epochs, steps_per_epoch=50, learning_rate=0.01,
     steps_per_epoch = _check_positive_int(steps_per_epoch, "steps_per_epoch")
     if not learning_rate > 0:
         raise ValueError(f"`learning_rate` must be > 0. Received: learning_rate={learning_rate!r}")
-    x = np.asarray(x, dtype="float32")
-    y = np.asarray(y, dtype="float32")
-    if x.shape[0] != y.shape[0]:
-        raise ValueError(f"`x` has {x.shape[0]} rows but `y` has {y.shape[0]}.")
     schedule = keras.optimizers.schedules.CosineDecay(
         learning_rate, decay_steps=epochs * steps_per_epoch, alpha=0.01
     )
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="mse",
-                  steps_per_execution=steps_per_epoch)
-    # One epoch = the data repeated steps_per_epoch times, one copy per batch.
-    xs = np.tile(x, (steps_per_epoch,) + (1,) * (x.ndim - 1))
-    ys = np.tile(y, (steps_per_epoch,) + (1,) * (y.ndim - 1))
-    history = model.fit(xs, ys, batch_size=x.shape[0], epochs=epochs, shuffle=False,
-                        verbose=0, callbacks=callbacks or [])
+    history = training.fit_full_batch(
+        model, x, y, keras.optimizers.Adam(schedule), "mse",
+        steps=epochs * steps_per_epoch, records=epochs, callbacks=callbacks or [],
+    )
     return np.asarray(history.history["loss"], dtype="float64")
-
-
-def predict_once(model, x):
-    """The model's output on ``x`` as a float64 NumPy array, in one direct call.
-
-    Unlike ``model.predict`` this traces no ``tf.function``, so evaluating
-    many freshly built models does not trigger TensorFlow's retracing warning.
-    """
-    x = np.asarray(x, dtype="float32")
-    return np.asarray(keras.ops.convert_to_numpy(model(x, training=False)), dtype="float64")
 
 
 def sigmoid_layer_model(width, init_scale=None):

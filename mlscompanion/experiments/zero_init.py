@@ -16,7 +16,6 @@ Example:
 0.0
 """
 
-import logging
 from dataclasses import dataclass, field
 
 import keras
@@ -25,6 +24,7 @@ import numpy as np
 from mlscompanion import callbacks, seeding
 from mlscompanion.datasets import load_dls_circles, make_circles
 from mlscompanion.gradients import variable_gradients
+from mlscompanion.training import fit_full_batch
 
 __all__ = [
     "INITIALIZATIONS",
@@ -259,46 +259,6 @@ def train_dls(
         weight_change={k: float(np.max(np.abs(after[k] - before[k]))) for k in before},
         model=model,
     )
-
-
-def fit_full_batch(model, X, y, optimizer, loss, steps, records=1, **fit_kwargs):
-    """Compile ``model`` and take ``steps`` full-batch gradient steps in ``records`` epochs.
-
-    Keras runs one optimizer step per batch; to take many full-batch steps
-    quickly the data is tiled ``steps // records`` times (every batch is the
-    whole, unshuffled data set, like the course labs' ``np.tile``) and the
-    steps of an epoch run in one compiled call (``steps_per_execution``).
-    Epoch-end callbacks therefore fire every ``steps // records`` steps.
-
-    Example:
-
-    >>> history = fit_full_batch(model, X, y, keras.optimizers.SGD(0.1), "mse",
-    ...                          steps=1000, records=10)
-
-    Returns the ``History`` of ``model.fit``.
-    """
-    steps = _check_positive_int(steps, "steps")
-    records = _check_positive_int(records, "records")
-    if steps % records:
-        raise ValueError(
-            f"`steps` ({steps}) must be a multiple of `records` ({records}) so "
-            "every record is the same number of steps apart."
-        )
-    per_record = steps // records
-    model.compile(optimizer=optimizer, loss=loss, steps_per_execution=per_record)
-    fit_kwargs.setdefault("verbose", 0)
-    tile = lambda a: np.tile(a, (per_record,) + (1,) * (np.ndim(a) - 1))  # noqa: E731
-    # A lab trains many small models, each traced once: TensorFlow's
-    # "excessive retracing" warning is expected here, so it is muted.
-    logger = logging.getLogger("tensorflow")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        return model.fit(
-            tile(X), tile(y), batch_size=len(X), epochs=records, shuffle=False, **fit_kwargs
-        )
-    finally:
-        logger.setLevel(level)
 
 
 def run_initializations(

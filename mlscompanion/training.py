@@ -1,0 +1,74 @@
+"""Full-batch training and one-call prediction for the labs' many small models.
+
+Keras takes one optimizer step per batch. The labs need thousands of
+full-batch gradient-descent steps on tiny networks (as in the course's
+hand-written gradient descent), so ``fit_full_batch`` tiles the data, makes
+every batch the whole data set, and runs the steps between two records in
+one compiled call (``steps_per_execution``).
+
+Example:
+
+>>> history = fit_full_batch(model, X, y, keras.optimizers.SGD(0.1), "mse",
+...                          steps=1000, records=10)
+>>> predict_once(model, X)          # float64 NumPy, no tf.function traced
+"""
+
+import logging
+import numbers
+
+import keras
+import numpy as np
+
+__all__ = ["fit_full_batch", "predict_once"]
+
+
+def _check_positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")
+    return int(value)
+
+
+def fit_full_batch(model, x, y, optimizer, loss, steps, records=1, **fit_kwargs):
+    """Compile ``model`` and take ``steps`` full-batch gradient steps in ``records`` epochs.
+
+    Every batch is the whole, unshuffled data set; epoch-end callbacks (the
+    tracker, a cost recorder) fire every ``steps // records`` steps.
+
+    Returns the ``History`` of ``model.fit``.
+    """
+    steps = _check_positive_int(steps, "steps")
+    records = _check_positive_int(records, "records")
+    if steps % records:
+        raise ValueError(
+            f"`steps` ({steps}) must be a multiple of `records` ({records}) so "
+            "every record is the same number of steps apart."
+        )
+    x = np.asarray(x, dtype="float32")
+    y = np.asarray(y, dtype="float32")
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"`x` has {x.shape[0]} rows but `y` has {y.shape[0]}.")
+    per_record = steps // records
+    model.compile(optimizer=optimizer, loss=loss, steps_per_execution=per_record)
+    fit_kwargs.setdefault("verbose", 0)
+    tile = lambda a: np.tile(a, (per_record,) + (1,) * (a.ndim - 1))  # noqa: E731
+    # A lab trains many small models, each traced once: TensorFlow's
+    # "excessive retracing" warning is expected here, so it is muted.
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        return model.fit(
+            tile(x), tile(y), batch_size=len(x), epochs=records, shuffle=False, **fit_kwargs
+        )
+    finally:
+        logger.setLevel(level)
+
+
+def predict_once(model, x):
+    """The model's output on ``x`` as a float64 NumPy array, in one direct call.
+
+    Unlike ``model.predict`` this traces no ``tf.function``, so evaluating
+    many freshly built models does not trigger TensorFlow's retracing warning.
+    """
+    x = np.asarray(x, dtype="float32")
+    return np.asarray(keras.ops.convert_to_numpy(model(x, training=False)), dtype="float64")
