@@ -33,3 +33,16 @@ def test_bad_arguments_exit_2_with_a_message(argv, capsys):
         cli.main(argv)
     assert exc.value.code == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_labs_list_shows_every_lab_in_order(capsys):
+    assert cli.main(["labs", "list"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [int(line.split()[0]) for line in lines] == list(range(1, 9))
+    assert "coffee_roasting" in lines[0] and "seeded_reproducibility" in lines[-1]
+
+
+def test_labs_run_unknown_name_says_which_exist(capsys):
+    assert cli.main(["labs", "run", "no_such_lab"]) == 2
+    err = capsys.readouterr().err
+    assert "No lab named 'no_such_lab'" in err and "1 coffee_roasting" in err
