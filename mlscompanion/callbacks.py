@@ -428,8 +428,12 @@ class NeuronDifferentiation(keras.callbacks.Callback):
                    sampled_units=figures["units"], mean_abs_correlation=corr)
         return {field: rec[field] for field in RECORD_FIELDS}
 
-    def record(self):
-        """Take a record now (also usable outside ``fit``); returns the new records."""
+    def record(self, step=None):
+        """Take a record now (also usable outside ``fit``); returns the new records.
+
+        ``step`` defaults to the optimizer's iteration count; the batch hook
+        passes the step it already knows, sparing a variable read per record.
+        """
         if self.model is None:  # on JAX, reading self.model syncs the weights
             raise ValueError(
                 "NeuronDifferentiation.record() needs a model: pass the tracker "
@@ -437,7 +441,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
             )
         if not self._ready:
             self._setup()
-        step = self._current_step()
+        step = self._current_step() if step is None else int(step)
         if self._check_rollback:
             self._drop_records_after(step)
         todo = [
@@ -483,8 +487,9 @@ class NeuronDifferentiation(keras.callbacks.Callback):
     # of batch N + 1, and on_epoch_end catches the last batch of an epoch.
     def on_train_batch_begin(self, batch, logs=None):
         if self.every != "epoch" and batch > 0:
-            if (self._epoch_start_step + batch) % self.every == 0:
-                self.record()
+            step = self._epoch_start_step + batch
+            if step % self.every == 0:
+                self.record(step)
 
     def on_epoch_end(self, epoch, logs=None):
         self._epoch = epoch + 1
