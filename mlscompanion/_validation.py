@@ -12,6 +12,18 @@ def _is_int(value):
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
+def check_int(value, name, minimum=1):
+    """Return ``value`` as an int if it is an integer >= ``minimum``, else raise.
+
+    The one integer check of the package: the message names the argument,
+    the value and the bound.
+    """
+    if not _is_int(value) or value < minimum:
+        what = "a positive int" if minimum == 1 else f"an int >= {minimum}"
+        raise ValueError(f"`{name}` must be {what}. Received: {name}={value!r}")
+    return int(value)
+
+
 def check_index_groups(groups, name="groups"):
     """Validate a list of groups of unit indices; return them as lists of ints.
 

@@ -10,6 +10,8 @@ Example:
 
 import numpy as np
 
+from mlscompanion._validation import check_int
+
 __all__ = [
     "load_coffee_data",
     "normalize_coffee",
@@ -22,12 +24,6 @@ __all__ = [
 
 #: Radius of the disc that covers half of the square [-1, 1]^2.
 DISC_RADIUS = float(np.sqrt(2.0 / np.pi))
-
-
-def _check_count(value, name, minimum=2):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"`{name}` must be an int >= {minimum}. Received: {name}={value!r}")
-    return int(value)
 
 
 def load_coffee_data():
@@ -88,7 +84,7 @@ def make_circles(n_samples=300, noise=0.05, factor=0.8, seed=1):
 
     Returns ``X`` (n, 2) and ``y`` (n, 1), float32.
     """
-    n_samples = _check_count(n_samples, "n_samples")
+    n_samples = check_int(n_samples, "n_samples", 2)
     if not (isinstance(noise, (int, float)) and noise >= 0):
         raise ValueError(f"`noise` must be a number >= 0. Received: noise={noise!r}")
     if not (isinstance(factor, (int, float)) and 0 < factor < 1):
@@ -132,7 +128,7 @@ def make_disc(n=1000, seed=0, radius=DISC_RADIUS):
 
     Returns ``X`` (n, 2) and ``y`` (n, 1), float32.
     """
-    n = _check_count(n, "n")
+    n = check_int(n, "n", 2)
     if not (isinstance(radius, (int, float)) and radius > 0):
         raise ValueError(f"`radius` must be a number > 0. Received: radius={radius!r}")
     rng = np.random.default_rng(seed)

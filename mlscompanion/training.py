@@ -14,18 +14,13 @@ Example:
 """
 
 import logging
-import numbers
 
 import keras
 import numpy as np
 
+from mlscompanion._validation import check_int
+
 __all__ = ["fit_full_batch", "predict_once"]
-
-
-def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")
-    return int(value)
 
 
 def fit_full_batch(model, x, y, optimizer, loss, steps, records=1, **fit_kwargs):
@@ -36,8 +31,8 @@ def fit_full_batch(model, x, y, optimizer, loss, steps, records=1, **fit_kwargs)
 
     Returns the ``History`` of ``model.fit``.
     """
-    steps = _check_positive_int(steps, "steps")
-    records = _check_positive_int(records, "records")
+    steps = check_int(steps, "steps")
+    records = check_int(records, "records")
     if steps % records:
         raise ValueError(
             f"`steps` ({steps}) must be a multiple of `records` ({records}) so "

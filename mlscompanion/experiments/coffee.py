@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
+from mlscompanion._validation import check_int
 from mlscompanion import callbacks, datasets, models, seeding, similarity
 
 __all__ = [
@@ -119,14 +120,6 @@ class CoffeeResult:
     tracker_history: list = field(repr=False, default_factory=list)
 
 
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(
-            f"`{name}` must be a positive int. Received: {name}={value!r}"
-        )
-    return int(value)
-
-
 def prepare_coffee(reps=1000):
     """Load the 200 roasts, normalize them as the lab does and tile them ``reps`` times.
 
@@ -139,7 +132,7 @@ def prepare_coffee(reps=1000):
     >>> data.X.shape, data.X_train.shape
     ((200, 2), (4000, 2))
     """
-    reps = _check_positive_int("reps", reps)
+    reps = check_int(reps, "reps")
     X, y = datasets.load_coffee_data()
     X_norm, layer = datasets.normalize_coffee(X)
     mean = keras.ops.convert_to_numpy(layer.mean).reshape(-1).astype("float32")
@@ -273,7 +266,7 @@ def train_coffee(data=None, epochs=10, seed=1234, learning_rate=0.01, verbose=0)
     >>> result.effective_width
     3
     """
-    epochs = _check_positive_int("epochs", epochs)
+    epochs = check_int(epochs, "epochs")
     if data is None:
         data = prepare_coffee()
     if not isinstance(data, CoffeeData):

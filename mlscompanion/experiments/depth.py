@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
+from mlscompanion._validation import check_int
 from mlscompanion import seeding
 from mlscompanion.experiments.width import fit_full_batch, predict_once, sample_1d
 
@@ -49,19 +50,13 @@ __all__ = [
 ]
 
 
-def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
-    return int(value)
-
-
 def _check_hidden(hidden):
     if isinstance(hidden, (str, bytes)) or not hasattr(hidden, "__iter__"):
         raise ValueError(
             f"`hidden` must be a list of layer widths such as [16, 16, 16]. "
             f"Received: hidden={hidden!r}"
         )
-    hidden = [_check_positive_int(w, "hidden") for w in hidden]
+    hidden = [check_int(w, "hidden") for w in hidden]
     if not hidden:
         raise ValueError("`hidden` is empty; give at least one hidden layer width.")
     return hidden
@@ -92,10 +87,10 @@ def linear_collapse(inputs=3, hidden=4, outputs=2, n=6, seed=2):
     >>> result.product.shape, bool(np.allclose(result.two_layer, result.one_layer))
     ((3, 2), True)
     """
-    inputs = _check_positive_int(inputs, "inputs")
-    hidden = _check_positive_int(hidden, "hidden")
-    outputs = _check_positive_int(outputs, "outputs")
-    n = _check_positive_int(n, "n")
+    inputs = check_int(inputs, "inputs")
+    hidden = check_int(hidden, "hidden")
+    outputs = check_int(outputs, "outputs")
+    n = check_int(n, "n")
     seeding.set_seed(seed)
     two = keras.Sequential(
         [
@@ -217,7 +212,7 @@ def two_weights_vs_one(steps=30, learning_rate=0.05, optimizer="sgd", w1=0.3, w2
     >>> run.max_sum_gap < 1e-6
     True
     """
-    steps = _check_positive_int(steps, "steps")
+    steps = check_int(steps, "steps")
     if optimizer not in ("sgd", "adam"):
         raise ValueError(f"`optimizer` must be 'sgd' or 'adam'. Received: optimizer={optimizer!r}")
     if not learning_rate > 0:
@@ -265,7 +260,7 @@ def sawtooth(x, teeth=8):
     >>> sawtooth(np.array([-1.0, -0.875, -0.75]), teeth=8)
     array([-0.5,  0.5, -0.5])
     """
-    teeth = _check_positive_int(teeth, "teeth")
+    teeth = check_int(teeth, "teeth")
     u = teeth * (np.asarray(x, dtype="float64") + 1.0) / 2.0
     return 0.5 - np.abs(2.0 * (u - np.floor(u)) - 1.0)
 
@@ -285,8 +280,8 @@ def count_params(hidden, n_in=1, n_out=1):
     >>> count_params([80]), count_params([8, 8, 8, 8])
     (241, 241)
     """
-    sizes = [_check_positive_int(n_in, "n_in")] + _check_hidden(hidden) + [
-        _check_positive_int(n_out, "n_out")]
+    sizes = [check_int(n_in, "n_in")] + _check_hidden(hidden) + [
+        check_int(n_out, "n_out")]
     return int(sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:])))
 
 
@@ -297,8 +292,8 @@ def width_for_budget(depth, budget, n_in=1, n_out=1):
     >>> width_for_budget(1, 593), width_for_budget(3, 593)
     (197, 16)
     """
-    depth = _check_positive_int(depth, "depth")
-    budget = _check_positive_int(budget, "budget")
+    depth = check_int(depth, "depth")
+    budget = check_int(budget, "budget")
     best, best_gap, width = 1, None, 1
     while True:
         gap = abs(count_params([width] * depth, n_in, n_out) - budget)

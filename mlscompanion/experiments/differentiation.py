@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
+from mlscompanion._validation import check_int
 from mlscompanion import callbacks, models, seeding, similarity
 from mlscompanion.experiments.identical_neurons import (
     _coffee,
@@ -50,12 +51,6 @@ __all__ = [
 ]
 
 DEFAULT_EPSILONS = (0.0, 1e-6, 1e-4, 1e-2)
-
-
-def _check_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"`{name}` must be an int >= {minimum}. Received: {name}={value!r}")
-    return int(value)
 
 
 def _check_epsilon(epsilon):
@@ -95,7 +90,7 @@ def symmetric_start(epsilon, units=3, seed=1234):
     Returns ``[kernel1, bias1, kernel2, bias2]`` for ``model.set_weights``.
     """
     epsilon = _check_epsilon(epsilon)
-    units = _check_int("units", units, minimum=2)
+    units = check_int(units, "units", 2)
     weights = symmetric_weights(seed, units=units)
     if epsilon:
         kernel = weights[0].astype("float64") + epsilon * perturbation_direction((2, units), seed)
@@ -189,10 +184,10 @@ def train_from_symmetric(
     is ``ceil(200 * reps / 32)`` steps.
     """
     epsilon = _check_epsilon(epsilon)
-    units = _check_int("units", units, minimum=2)
-    epochs = _check_int("epochs", epochs)
-    reps = _check_int("reps", reps)
-    every = _check_int("every", every)
+    units = check_int(units, "units", 2)
+    epochs = check_int(epochs, "epochs")
+    reps = check_int(reps, "reps")
+    every = check_int(every, "every")
     if not (isinstance(learning_rate, (int, float)) and learning_rate > 0):
         raise ValueError(f"`learning_rate` must be a positive number. Received: {learning_rate!r}")
     seeding.set_seed(seed)

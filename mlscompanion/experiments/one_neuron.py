@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
+from mlscompanion._validation import check_int
 from mlscompanion import seeding
 from mlscompanion.datasets import DISC_RADIUS, make_disc
 from mlscompanion.experiments.zero_init import fit_full_batch
@@ -64,12 +65,6 @@ TARGETS = {
 }
 
 
-def _check_int(value, name, minimum):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"`{name}` must be an int >= {minimum}. Received: {name}={value!r}")
-    return int(value)
-
-
 def _check_activation(activation):
     if activation not in ACTIVATIONS:
         raise ValueError(
@@ -99,7 +94,7 @@ def make_curve(target="cbrt", n=200, seed=0, noise=0.0):
     """
     if target not in TARGETS:
         raise ValueError(f"`target` must be one of {tuple(TARGETS)}. Received: target={target!r}")
-    n = _check_int(n, "n", 2)
+    n = check_int(n, "n", 2)
     if not (isinstance(noise, (int, float)) and noise >= 0):
         raise ValueError(f"`noise` must be a number >= 0. Received: noise={noise!r}")
     rng = np.random.default_rng(seed)
@@ -111,7 +106,7 @@ def make_curve(target="cbrt", n=200, seed=0, noise=0.0):
 def grid_points(x_range=(-1.0, 1.0), y_range=(-1.0, 1.0), steps=101):
     """The ``steps x steps`` grid as an (steps*steps, 2) float32 array (same
     layout as ``plotting.style.grid_predict``)."""
-    steps = _check_int(steps, "steps", 2)
+    steps = check_int(steps, "steps", 2)
     xx, yy = np.meshgrid(np.linspace(*x_range, steps), np.linspace(*y_range, steps))
     return np.column_stack([xx.ravel(), yy.ravel()]).astype("float32")
 
@@ -142,10 +137,10 @@ def width1_chain(depth, activation="tanh", input_dim=2, output="sigmoid", seed=0
     >>> width1_chain(3, "relu").count_params()   # 3 + 2 + 2 + 2
     9
     """
-    depth = _check_int(depth, "depth", 0)
+    depth = check_int(depth, "depth", 0)
     _check_activation(activation)
     _check_output(output)
-    input_dim = _check_int(input_dim, "input_dim", 1)
+    input_dim = check_int(input_dim, "input_dim", 1)
     inputs = keras.Input((input_dim,), name="x")
     h = inputs
     for k in range(1, depth + 1):
@@ -177,9 +172,9 @@ def one_neuron_resnet(blocks, input_dim=2, output="sigmoid", seed=0):
     >>> one_neuron_resnet(8).count_params()   # 8 * (3 + 2) + 3
     43
     """
-    blocks = _check_int(blocks, "blocks", 1)
+    blocks = check_int(blocks, "blocks", 1)
     _check_output(output)
-    input_dim = _check_int(input_dim, "input_dim", 1)
+    input_dim = check_int(input_dim, "input_dim", 1)
     inputs = keras.Input((input_dim,), name="x")
     h = inputs
     for k in range(1, blocks + 1):
@@ -358,7 +353,7 @@ def best_half_plane_accuracy(X, y, angles=720):
         raise ValueError(
             f"`X` must have shape (n, 2) and `y` n labels; got X {X.shape}, y {y.shape}."
         )
-    angles = _check_int(angles, "angles", 1)
+    angles = check_int(angles, "angles", 1)
     theta = np.linspace(0.0, np.pi, angles, endpoint=False)
     directions = np.stack([np.cos(theta), np.sin(theta)])  # (2, angles)
     projection = (X @ directions).T  # (angles, n)
@@ -498,7 +493,7 @@ def run_disc(
     >>> all(m.check.is_half_plane for m in result.chains)
     True
     """
-    depths = [_check_int(d, "depths", 1) for d in depths]
+    depths = [check_int(d, "depths", 1) for d in depths]
     activations = [_check_activation(a) for a in activations]
     X_train, y_train = make_disc(n_train, seed=seed)
     X_test, y_test = make_disc(n_test, seed=seed + 1)
@@ -575,7 +570,7 @@ def run_regression(
     >>> result.get("chain_tanh_4").train_score < result.get("linear").train_score
     True
     """
-    depth = _check_int(depth, "depth", 1)
+    depth = check_int(depth, "depth", 1)
     activations = [_check_activation(a) for a in activations]
     x_train, y_train = make_curve(target, n_train, seed=seed)
     x_test, y_test = make_curve(target, n_test, seed=seed + 1)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
+from mlscompanion._validation import check_int
 from mlscompanion import seeding, similarity, training
 from mlscompanion.training import predict_once
 
@@ -80,12 +81,6 @@ def sample_1d(target, n=256, low=-1.0, high=1.0):
 
 
 # ----- training -----------------------------------------------------------
-def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
-    return int(value)
-
-
 def fit_full_batch(model, x, y, epochs, steps_per_epoch=50, learning_rate=0.01,
                    callbacks=None):
     """Train a regression ``model`` by full-batch Adam with a cosine-decayed
@@ -97,8 +92,8 @@ def fit_full_batch(model, x, y, epochs, steps_per_epoch=50, learning_rate=0.01,
     >>> model = sigmoid_layer_model(4)
     >>> history = fit_full_batch(model, *sample_1d(wave), epochs=2)
     """
-    epochs = _check_positive_int(epochs, "epochs")
-    steps_per_epoch = _check_positive_int(steps_per_epoch, "steps_per_epoch")
+    epochs = check_int(epochs, "epochs")
+    steps_per_epoch = check_int(steps_per_epoch, "steps_per_epoch")
     if not learning_rate > 0:
         raise ValueError(f"`learning_rate` must be > 0. Received: learning_rate={learning_rate!r}")
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -122,7 +117,7 @@ def sigmoid_layer_model(width, init_scale=None):
     >>> sigmoid_layer_model(8).count_params()     # 8 + 8 + 8 + 1
     25
     """
-    width = _check_positive_int(width, "width")
+    width = check_int(width, "width")
     if init_scale is None:
         kernel_init, bias_init = "glorot_uniform", "zeros"
     elif isinstance(init_scale, numbers.Real) and init_scale > 0:
@@ -264,7 +259,7 @@ def train_width(width, epochs=20, steps_per_epoch=50, seed=1, learning_rate=0.05
     >>> fit.effective_width
     4
     """
-    width = _check_positive_int(width, "width")
+    width = check_int(width, "width")
     seeding.set_seed(seed)
     x_train, y_train = sample_1d(target, n_train)
     x, y = sample_1d(target, n_grid)
@@ -294,7 +289,7 @@ def sweep_widths(widths=DEFAULT_WIDTHS, epochs=20, steps_per_epoch=50, seed=1,
     """``train_width`` for every width (same seed, data and budget); error vs width."""
     if isinstance(widths, (str, bytes)) or not hasattr(widths, "__iter__"):
         raise ValueError(f"`widths` must be a list of positive integers. Received: widths={widths!r}")
-    widths = tuple(_check_positive_int(w, "widths") for w in widths)
+    widths = tuple(check_int(w, "widths") for w in widths)
     if not widths:
         raise ValueError("`widths` is empty; give at least one width, e.g. (1, 8).")
     fits = [train_width(w, epochs, steps_per_epoch, seed, learning_rate, target,

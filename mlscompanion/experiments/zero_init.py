@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
+from mlscompanion._validation import check_int
 from mlscompanion import callbacks, seeding
 from mlscompanion.datasets import load_dls_circles, make_circles
 from mlscompanion.gradients import variable_gradients
@@ -70,12 +71,6 @@ DLS_REFERENCE = {
 LAYER_DIMS = (2, 10, 5, 1)
 
 CONSTANT = 0.5
-
-
-def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")
-    return int(value)
 
 
 def unbalanced_circles(keep_outer=0.5):
@@ -212,8 +207,8 @@ def train_dls(
     Returns an ``InitRun``.
     """
     make_initializer(init)
-    iterations = _check_positive_int(iterations, "iterations")
-    records = _check_positive_int(records, "records")
+    iterations = check_int(iterations, "iterations")
+    records = check_int(records, "records")
     if iterations % records:
         raise ValueError(
             f"`iterations` ({iterations}) must be a multiple of `records` ({records}) "
