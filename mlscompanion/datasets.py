@@ -20,6 +20,7 @@ __all__ = [
     "load_dls_circles",
     "make_disc",
     "DISC_RADIUS",
+    "grid_points",
 ]
 
 #: Radius of the disc that covers half of the square [-1, 1]^2.
@@ -135,3 +136,11 @@ def make_disc(n=1000, seed=0, radius=DISC_RADIUS):
     X = rng.uniform(-1.0, 1.0, size=(n, 2))
     y = (np.linalg.norm(X, axis=1) < radius).astype("float32").reshape(-1, 1)
     return X.astype("float32"), y
+
+
+def grid_points(x_range=(-1.0, 1.0), y_range=(-1.0, 1.0), steps=101):
+    """The ``steps x steps`` grid as an (steps*steps, 2) float32 array (row by row, x
+    fastest; ``plotting.style.grid_predict`` evaluates a model on it)."""
+    steps = check_int(steps, "steps", 2)
+    xx, yy = np.meshgrid(np.linspace(*x_range, steps), np.linspace(*y_range, steps))
+    return np.column_stack([xx.ravel(), yy.ravel()]).astype("float32")

@@ -20,7 +20,7 @@ import numpy as np
 
 from mlscompanion._validation import check_int
 
-__all__ = ["fit_full_batch", "predict_once"]
+__all__ = ["fit_full_batch", "predict_once", "binary_accuracy"]
 
 
 def fit_full_batch(model, x, y, optimizer, loss, steps, records=1, **fit_kwargs):
@@ -67,3 +67,9 @@ def predict_once(model, x):
     """
     x = np.asarray(x, dtype="float32")
     return np.asarray(keras.ops.convert_to_numpy(model(x, training=False)), dtype="float64")
+
+
+def binary_accuracy(model, x, y, threshold=0.5):
+    """Percentage of rows where ``model(x) > threshold`` agrees with ``y > 0.5``."""
+    p = predict_once(model, x)
+    return float(100.0 * np.mean((p > threshold) == (np.asarray(y) > 0.5)))

@@ -14,7 +14,7 @@ import pytest
 import mlscompanion as mlc
 from mlscompanion.callbacks import NeuronDifferentiation, describe_units
 from mlscompanion.constraints import TieEntries, TieInputs, TieUnits
-from mlscompanion.datasets import make_circles, make_disc, normalize_coffee, tile_like_lab
+from mlscompanion.datasets import grid_points, make_circles, make_disc, normalize_coffee, tile_like_lab
 from mlscompanion.initializers import FromArray, IdenticalUnits, TiedUnits
 from mlscompanion.seeding import fingerprint, set_seed
 from mlscompanion.similarity import (activation_correlation, cosine_similarity, effective_width,

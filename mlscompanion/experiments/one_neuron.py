@@ -27,8 +27,8 @@ import numpy as np
 
 from mlscompanion._validation import check_int
 from mlscompanion import seeding
-from mlscompanion.datasets import DISC_RADIUS, make_disc
-from mlscompanion.experiments.zero_init import fit_full_batch
+from mlscompanion.datasets import DISC_RADIUS, grid_points, make_disc
+from mlscompanion.training import binary_accuracy, fit_full_batch, predict_once
 
 __all__ = [
     "ACTIVATIONS",
@@ -101,14 +101,6 @@ def make_curve(target="cbrt", n=200, seed=0, noise=0.0):
     x = rng.uniform(-1.0, 1.0, size=(n, 1))
     y = TARGETS[target](x) + noise * rng.normal(size=x.shape)
     return x.astype("float32"), y.astype("float32")
-
-
-def grid_points(x_range=(-1.0, 1.0), y_range=(-1.0, 1.0), steps=101):
-    """The ``steps x steps`` grid as an (steps*steps, 2) float32 array (same
-    layout as ``plotting.style.grid_predict``)."""
-    steps = check_int(steps, "steps", 2)
-    xx, yy = np.meshgrid(np.linspace(*x_range, steps), np.linspace(*y_range, steps))
-    return np.column_stack([xx.ravel(), yy.ravel()]).astype("float32")
 
 
 # ----- models -------------------------------------------------------------
@@ -204,25 +196,14 @@ def train_classifier(model, X, y, steps=1000, learning_rate=0.1, seed=0):
     seeding.set_seed(seed, deterministic=False)
     fit_full_batch(model, X, y, keras.optimizers.SGD(learning_rate),
                    "binary_crossentropy", steps=steps)
-    return _accuracy(model, X, y)
+    return binary_accuracy(model, X, y)
 
 
 def train_regressor(model, x, y, steps=1000, learning_rate=0.1, seed=0):
     """Full-batch gradient descent on mean squared error; returns the training MSE."""
     seeding.set_seed(seed, deterministic=False)
     fit_full_batch(model, x, y, keras.optimizers.SGD(learning_rate), "mse", steps=steps)
-    return _mse(_predict(model, x), y)
-
-
-def _predict(model, x):
-    """The model's output on ``x`` in one direct call (no ``predict`` tracing:
-    every model here is small and called a few times only)."""
-    return keras.ops.convert_to_numpy(model(keras.ops.convert_to_tensor(x), training=False))
-
-
-def _accuracy(model, X, y):
-    p = _predict(model, X)
-    return float(100.0 * np.mean((p > 0.5) == (y > 0.5)))
+    return _mse(predict_once(model, x), y)
 
 
 def _mse(prediction, y):
@@ -325,8 +306,8 @@ def half_plane_check(model, points):
     if points.ndim != 2:
         raise ValueError(f"`points` must be 2-D (n, features); got shape {points.shape}.")
     z_model, w, b = first_preactivation(model)
-    z = _predict(z_model, points).reshape(-1)
-    p = _predict(model, points).reshape(-1)
+    z = predict_once(z_model, points).reshape(-1)
+    p = predict_once(model, points).reshape(-1)
     positive = p > 0.5
     return HalfPlaneCheck(
         is_half_plane=is_threshold_split(z, positive),
@@ -507,7 +488,7 @@ def run_disc(
         train = train_classifier(model, X_train, y_train, steps=steps, seed=seed)
         results.append(ModelResult(
             model.name, "chain" if depth else "logistic", activation, depth,
-            model.count_params(), train, _accuracy(model, X_test, y_test),
+            model.count_params(), train, binary_accuracy(model, X_test, y_test),
             half_plane_check(model, points), model,
         ))
     seeding.set_seed(seed, deterministic=False)
@@ -515,9 +496,9 @@ def run_disc(
     train = train_classifier(model, X_train, y_train, steps=steps, seed=seed)
     results.append(ModelResult(
         model.name, "resnet", "relu", resnet_blocks, model.count_params(), train,
-        _accuracy(model, X_test, y_test), None, model,
+        binary_accuracy(model, X_test, y_test), None, model,
     ))
-    resnet_labels = _predict(model, grid) > 0.5
+    resnet_labels = predict_once(model, grid) > 0.5
     return DiscResult(
         results, X_train, y_train, X_test, y_test,
         best_half_plane=best_half_plane_accuracy(X_train, y_train),
@@ -588,11 +569,11 @@ def run_regression(
         seeding.set_seed(seed, deterministic=False)
         model = build()
         train = train_regressor(model, x_train, y_train, steps=steps, seed=seed)
-        test = _mse(_predict(model, x_test), y_test)
+        test = _mse(predict_once(model, x_test), y_test)
         kind, size = ("chain", depth) if activation else ("resnet", resnet_blocks)
         models.append(ModelResult(model.name, kind, activation or "relu", size,
                                   model.count_params(), train, test, None, model))
-        curves[model.name] = _predict(model, x_plot).reshape(-1)
+        curves[model.name] = predict_once(model, x_plot).reshape(-1)
     monotone = {name: is_monotone(x_plot, curve) for name, curve in curves.items()}
     return RegressionResult(
         target, models, x_train, y_train, best_monotone_mse(x_train, y_train),

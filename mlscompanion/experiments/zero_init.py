@@ -25,7 +25,7 @@ from mlscompanion._validation import check_int
 from mlscompanion import callbacks, seeding
 from mlscompanion.datasets import load_dls_circles, make_circles
 from mlscompanion.gradients import variable_gradients
-from mlscompanion.training import fit_full_batch
+from mlscompanion.training import binary_accuracy, fit_full_batch
 
 __all__ = [
     "INITIALIZATIONS",
@@ -176,11 +176,6 @@ def _cost(model, X, y):
     ))
 
 
-def _accuracy(model, X, y):
-    p = keras.ops.convert_to_numpy(model(keras.ops.convert_to_tensor(X)))
-    return float(100.0 * np.mean((p > 0.5) == (y > 0.5)))
-
-
 def train_dls(
     init,
     iterations=3000,
@@ -245,8 +240,8 @@ def train_dls(
     return InitRun(
         init=init,
         label=LABELS[init],
-        train_accuracy=_accuracy(model, X_train, y_train),
-        test_accuracy=_accuracy(model, X_test, y_test),
+        train_accuracy=binary_accuracy(model, X_train, y_train),
+        test_accuracy=binary_accuracy(model, X_test, y_test),
         iterations=np.arange(records + 1) * steps_per_record,
         cost=np.array(costs),
         effective_width=width,

@@ -50,10 +50,9 @@ def grid_predict(predict, x_range, y_range, steps=100):
     receives an array of shape (steps*steps, 2) and returns one value (or one
     row) per point; only the first output column is kept.
     """
-    xs = np.linspace(x_range[0], x_range[1], steps)
-    ys = np.linspace(y_range[0], y_range[1], steps)
-    xx, yy = np.meshgrid(xs, ys)
-    points = np.column_stack([xx.ravel(), yy.ravel()]).astype("float32")
-    out = np.asarray(predict(points))
-    out = out.reshape(points.shape[0], -1)[:, 0]
-    return xx, yy, out.reshape(xx.shape)
+    from mlscompanion.datasets import grid_points
+
+    points = grid_points(x_range, y_range, steps)
+    shape = (steps, steps)
+    out = np.asarray(predict(points)).reshape(points.shape[0], -1)[:, 0]
+    return points[:, 0].reshape(shape), points[:, 1].reshape(shape), out.reshape(shape)
