@@ -86,7 +86,7 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    p = sub.add_parser("demo", help="tied vs untied neurons on the coffee data (seed 004)")
+    p = sub.add_parser("demo", help="tied vs untied neurons on the coffee data")
     p.add_argument("--epochs", type=_positive_int, default=10, help="epochs per network (default 10)")
     p.add_argument("--out", default="demo_out", help="folder for the figure (default demo_out)")
     p.add_argument("--seed", type=_non_negative_int, default=1234, help="seed (default 1234)")
