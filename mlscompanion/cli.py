@@ -78,43 +78,77 @@ def _cmd_snippet(args):
     return snippets.cli_main(args)
 
 
+_DESCRIPTION = ("Companion tools for Keras 3 learners and forum mentors: the tied-neurons demo,\n"
+                "the lab notebooks, an environment report and the snippet check.\n"
+                "Also runs as: python -m mlscompanion")
+_CHECK_DESCRIPTION = ("Run FILE in fresh Python processes, compare what they print and the weights\n"
+                      "of every Keras model they build, and say whether it is reproducible.\n\n"
+                      "Exit code: 0 reproducible, 1 not reproducible, 2 the snippet failed or timed out,\n"
+                      "3 bad arguments.")
+# Help is plain text laid out by hand (one "Example:" line per command), not reST.
+_PLAIN = argparse.RawDescriptionHelpFormatter
+
+
 def build_parser():
-    parser = _Parser(prog="mlscompanion", description=__doc__.split("\n\n")[0])
+    parser = _Parser(prog="mlscompanion", description=_DESCRIPTION, epilog="Example: mlscompanion demo",
+    formatter_class=_PLAIN)
     from mlscompanion import __version__
 
     parser.add_argument("--version", action="version", version=f"mlscompanion {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    p = sub.add_parser("demo", help="tied vs untied neurons on the coffee data (seed 004)")
+    p = sub.add_parser("demo", help="tied vs untied neurons on the coffee data",
+                       description="Train the forum's 2-2-1 network twice on the coffee data, tied and untied.",
+                       epilog="Example: mlscompanion demo --epochs 5 --out demo_out",
+                       formatter_class=_PLAIN)
     p.add_argument("--epochs", type=_positive_int, default=10, help="epochs per network (default 10)")
     p.add_argument("--out", default="demo_out", help="folder for the figure (default demo_out)")
-    p.add_argument("--seed", type=_non_negative_int, default=1234, help="seed (default 1234)")
+    p.add_argument("--seed", type=_non_negative_int, default=1234, help="random seed (default 1234)")
     p.set_defaults(func=_cmd_demo)
 
-    p = sub.add_parser("env", help="environment block and seed audit, to paste in a forum post")
+    p = sub.add_parser("env", help="environment block and seed audit, to paste in a forum post",
+                       description="Print the environment and the seed audit as a block to paste in a forum post.",
+                       epilog="Example: mlscompanion env",
+                       formatter_class=_PLAIN)
     p.set_defaults(func=_cmd_env)
 
-    p = sub.add_parser("labs", help="list or run the lab notebooks headless")
+    p = sub.add_parser("labs", help="list or run the lab notebooks headless",
+                       description="List the lab notebooks, or run one headless.",
+                       epilog="Example: mlscompanion labs list",
+                       formatter_class=_PLAIN)
     labs_sub = p.add_subparsers(dest="labs_command", metavar="ACTION", parser_class=_Parser)
     labs_sub.required = True
-    q = labs_sub.add_parser("list", help="the labs and the question each answers")
+    q = labs_sub.add_parser("list", help="the labs and the question each answers",
+                            description="List the labs and the question each answers.",
+                            epilog="Example: mlscompanion labs list",
+                            formatter_class=_PLAIN)
     q.set_defaults(func=_cmd_labs)
-    q = labs_sub.add_parser("run", help="execute a lab notebook and save the executed copy")
+    q = labs_sub.add_parser("run", help="execute a lab notebook and save the executed copy",
+                            description="Execute a lab notebook headless and save the executed copy.",
+                            epilog="Example: mlscompanion labs run coffee_roasting --quick --out labs_out",
+                            formatter_class=_PLAIN)
     q.add_argument("name", help="lab name or number, as shown by 'mlscompanion labs list'")
     q.add_argument("--quick", action="store_true", help="small budget (seconds, for checks)")
     q.add_argument("--out", default="labs_out", help="folder for the executed notebook")
     q.add_argument("--timeout", type=_positive_int, default=600, help="seconds per cell (default 600)")
     q.set_defaults(func=_cmd_labs)
 
-    p = sub.add_parser("snippet", help="check that a forum snippet is reproducible")
+    p = sub.add_parser("snippet", help="check that a forum snippet is reproducible",
+                       description="Check that a forum snippet gives the same results on every run.",
+                       epilog="Example: mlscompanion snippet check answer.py",
+                       formatter_class=_PLAIN)
     snip_sub = p.add_subparsers(dest="snippet_command", metavar="ACTION", parser_class=_SnippetParser)
     snip_sub.required = True
-    q = snip_sub.add_parser("check", help="run FILE in fresh processes and compare")
+    q = snip_sub.add_parser("check", help="run FILE in fresh processes and compare",
+                            description=_CHECK_DESCRIPTION,
+                            epilog="Example: mlscompanion snippet check answer.py --runs 2 --format markdown",
+                            formatter_class=_PLAIN)
     q.add_argument("file", metavar="FILE", help="the Python snippet to check")
     q.add_argument("--runs", type=_positive_int, default=2, help="fresh processes (default 2)")
     q.add_argument("--seed", type=_non_negative_int, default=None, help="inject mlscompanion.set_seed(S) first")
-    q.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    q.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                   help="report format (default text)")
     q.add_argument("--timeout", type=_positive_float, default=300.0, help="seconds per run (default 300)")
     q.add_argument("--decimals", type=_non_negative_int, default=None,
                    help="also compare numbers and fingerprints rounded to this many decimals")

@@ -1,4 +1,7 @@
-"""``mlscompanion demo``: the headline experiment of seed 004, in one command.
+"""``mlscompanion demo``: tied vs untied neurons, the headline experiment, in one command.
+
+It answers the forum question "C2W1 Individual Neurons and Classification"
+(docs/questions.md): if neurons get the same data, why do they end up different?
 
 Two copies of the forum's 2-2-1 network start from the same symmetric point;
 the tied one keeps w1=w3, w2=w4, w5=w6 and never differentiates, the untied

@@ -2,7 +2,7 @@
 
 Example:
 
->>> model = mlscompanion.models.forum_221()   # the 2-2-1 network of seed 004
+>>> model = mlscompanion.models.forum_221()   # the forum's 2-2-1 network
 >>> mlscompanion.weight_names(model)          # w1..w6, b1..b3
 """
 

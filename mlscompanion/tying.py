@@ -1,6 +1,7 @@
 """Tie a model's neurons or single weights in one call, in the forum's w-notation.
 
-Weights are numbered unit by unit, layer by layer (seed 004): in a 2-2-1
+Weights are numbered unit by unit, layer by layer (the forum's "Individual neurons"
+thread, docs/questions.md): in a 2-2-1
 network w1, w2 go into unit 1 (from x1, x2), w3, w4 into unit 2, and w5, w6
 into the output unit (from units 1 and 2); biases b1, b2, b3 likewise.
 

@@ -1,4 +1,5 @@
-"""Lab 6 (seed 002): linear collapse, relu(w1 x + w2 x), depth vs width at equal parameters."""
+"""Lab 6 ("More layers or a wider layer"): linear collapse, relu(w1 x + w2 x),
+depth vs width at equal parameters."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Lab 7 (seed 003): a symmetric start stays symmetric (eps = 0, distance exactly
+"""Lab 7 ("Identical nodes"): a symmetric start stays symmetric (eps = 0, distance exactly
 0); any nudge eps > 0 grows by a large factor during training."""
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Lab 2 (seed 004): identical neurons get identical gradients exactly when
+"""Lab 2 ("Individual neurons"): identical neurons get identical gradients exactly when
 everything on their chain-rule paths is equal; tied units stay bit-identical."""
 
 import keras

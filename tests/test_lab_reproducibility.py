@@ -1,4 +1,4 @@
-"""Lab 8 (seed 004): tf.random.set_seed alone does not fix Keras 3's initial
+"""Lab 8 ("Individual neurons"): tf.random.set_seed alone does not fix Keras 3's initial
 weights; mlscompanion.set_seed reproduces the whole run in a fresh process."""
 
 import pytest

@@ -1,4 +1,5 @@
-"""Lab 5 (seed 001): why several neurons per layer, asserted with a small budget."""
+"""Lab 5 ("Multiple neurons per layer"): why several neurons per layer,
+asserted with a small budget."""
 
 import numpy as np
 import pytest

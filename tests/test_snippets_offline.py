@@ -48,7 +48,7 @@ def test_static_lines_point_at_the_cause():
 
 
 def test_explicit_weights_with_tf_seed_only_are_not_blamed():
-    # Seed 004's style: every weight set explicitly, so tf.random.set_seed is enough.
+    # The forum answer's style ("Individual neurons"): every weight set explicitly, so tf.random.set_seed is enough.
     source = (
         "import tensorflow as tf\n"
         "tf.random.set_seed(1234)\n"

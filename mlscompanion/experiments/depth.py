@@ -1,4 +1,5 @@
-"""Seed 002: more layers or a wider layer, at the same number of parameters?
+"""Lab 6 ("More layers or a wider layer", docs/questions.md): more layers or
+a wider layer, at the same number of parameters?
 
 Three measurements:
 

@@ -1,4 +1,4 @@
-"""Seed 003: how do identical-looking units diverge?
+"""Lab 7 ("Identical nodes", docs/questions.md): how do identical-looking units diverge?
 
 The coffee-roasting network (2 inputs, ``units`` sigmoid units, 1 sigmoid
 output) starts perfectly symmetric: equal kernel columns, equal biases, equal

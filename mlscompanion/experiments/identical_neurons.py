@@ -1,4 +1,5 @@
-"""Seed 004: if neurons get the same data, why do they end up different?
+"""Lab 2 ("Individual neurons", docs/questions.md): if neurons get the same
+data, why do they end up different?
 
 Two copies of the forum's 2-2-1 network start from the same symmetric point
 (w1=w3, w2=w4, w5=w6, equal biases). One is tied with constraints and stays

@@ -1,5 +1,5 @@
-"""Seed 000: is a deep network with ONE neuron per layer more powerful than
-logistic regression?
+"""Lab 4 ("Single neuron per layer", docs/questions.md): is a deep network
+with ONE neuron per layer more powerful than logistic regression?
 
 A width-1 chain computes ``g(w.x + b)``: the input enters only through the
 first unit's pre-activation ``z = w.x + b``, and every later layer is a

@@ -1,4 +1,5 @@
-"""Lab 8 (seed 004): does ``tf.random.set_seed(1234)`` make a Keras 3 run reproducible?
+"""Lab 8 ("Individual neurons", docs/questions.md): does
+``tf.random.set_seed(1234)`` make a Keras 3 run reproducible?
 
 The same tiny training script (the coffee network, 200 roasts, one or two
 epochs) runs in two *fresh* Python processes under each way of seeding. Each

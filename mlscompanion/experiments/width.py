@@ -1,4 +1,4 @@
-"""Seed 001: why several neurons per layer?
+"""Lab 5 ("Multiple neurons per layer", docs/questions.md): why several neurons per layer?
 
 One hidden layer of sigmoid units and a linear output unit computes
 

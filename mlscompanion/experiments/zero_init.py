@@ -1,5 +1,6 @@
-"""Seeds 000 and 003: why does zero (or constant) initialization "collapse the
-network to one neuron per layer", and why does an all-zero ReLU net not move?
+"""Lab 3 ("Single neuron per layer" and "Identical nodes", docs/questions.md):
+why does zero (or constant) initialization "collapse the network to one
+neuron per layer", and why does an all-zero ReLU net not move?
 
 The setup is the Deep Learning Specialization's initialization assignment: a
 [2, 10, 5, 1] ReLU/ReLU/sigmoid network on two noisy circles (300 training

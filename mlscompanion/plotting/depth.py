@@ -1,4 +1,4 @@
-"""Figures for seed 002: depth, width and linear collapse (lab 6)."""
+"""Figures for lab 6 ("More layers or a wider layer"): depth, width, linear collapse."""
 
 import numpy as np
 

@@ -1,4 +1,5 @@
-"""Figures for seed 003: units that start identical, nudged by epsilon, separating."""
+"""Figures for lab 7 ("Identical nodes"): units that start identical, nudged by
+epsilon, separating."""
 
 import numpy as np
 

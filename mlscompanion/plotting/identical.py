@@ -1,4 +1,4 @@
-"""Figures for seed 004: tied vs untied units of the forum's 2-2-1 network."""
+"""Figures for lab 2 ("Individual neurons"): tied vs untied units of the forum's 2-2-1 network."""
 
 import numpy as np
 

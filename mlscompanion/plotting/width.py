@@ -1,4 +1,4 @@
-"""Figures for seed 001: why several neurons per layer (lab 5)."""
+"""Figures for lab 5 ("Multiple neurons per layer"): why several neurons per layer."""
 
 import numpy as np
 
