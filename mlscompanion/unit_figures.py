@@ -56,26 +56,40 @@ _NAN = float("nan")
 _DIRECT_LIMIT = 1 << 22
 
 
-def compile_for_backend(fn):
-    """``fn`` compiled the way the running backend compiles a hot function."""
+_COMPILED = {}
+
+
+def compile_for_backend(fn, static=()):
+    """``fn`` compiled the way the running backend compiles a hot function.
+
+    ``static``: names of arguments that are Python values (one trace each).
+    """
     backend = keras.backend.backend()
     if backend == "jax":
         import jax
 
-        return jax.jit(fn)
+        return jax.jit(fn, static_argnames=static)
     if backend == "tensorflow":
         import tensorflow as tf
 
-        return tf.function(fn, jit_compile=True, reduce_retracing=True)
+        return tf.function(fn, jit_compile=True)
     if backend == "torch":
         import torch
 
-        def no_grad(*args):
+        def no_grad(*args, **kwargs):
             with torch.no_grad():
-                return fn(*args)
+                return fn(*args, **kwargs)
 
         return no_grad
     return fn
+
+
+def _compiled_figures():
+    """One compiled function per process and backend; it traces once per shape."""
+    backend = keras.backend.backend()
+    if backend not in _COMPILED:
+        _COMPILED[backend] = compile_for_backend(_figures, static=("pairs",))
+    return _COMPILED[backend]
 
 
 def unit_matrix(kernel, bias=None):
@@ -107,14 +121,103 @@ def _off_diagonal_summary(matrix, valid):
     return ops.where(some, low, nan), ops.where(some, mean, nan), ops.where(some, high, nan)
 
 
+def _width_rms_cosine(U, direction, tol):
+    """The O(n·d) figures: effective width, RMS pair distance, mean cosine."""
+    n = U.shape[0]
+    # effective width: sort along a fixed direction, compare neighbours
+    key = ops.sum(U * direction[None, :], axis=1)
+    ordered = ops.take(U, ops.argsort(key), axis=0)
+    gaps = ops.max(ops.abs(ordered[1:] - ordered[:-1]), axis=1)
+    width = 1.0 + ops.sum(ops.cast(gaps > tol, "float32"))
+    # root mean squared pair distance, from the centred units
+    centred = U - ops.mean(U, axis=0, keepdims=True)
+    msd = 2.0 * n / (n - 1) * ops.mean(ops.sum(centred * centred, axis=1))
+    # mean cosine over pairs of non-zero units, from their normalized sum
+    norms = ops.sqrt(ops.sum(U * U, axis=1))
+    unit_rows = U / ops.where(norms > 0, norms, 1.0)[:, None]
+    total = ops.sum(unit_rows, axis=0)
+    m = ops.sum(ops.cast(norms > 0, "float32"))
+    mean_cos = (ops.sum(total * total) - m) / ops.maximum(m * (m - 1.0), 1.0)
+    mean_cos = ops.where(m >= 2, ops.clip(mean_cos, -1.0, 1.0), _NAN)
+    return width, ops.sqrt(msd), mean_cos, centred
+
+
+def _pair_figures(U, centred, pair_index):
+    """The O(n²·d) figures: min/mean/max distance, max cosine, the pair list."""
+    n, d = U.shape
+    off_diagonal = 1.0 - ops.eye(n, dtype="float32")
+    gram = ops.matmul(centred, ops.transpose(centred))
+    if n * n * d <= _DIRECT_LIMIT:
+        # small layers: from the differences themselves, exact to float32
+        # round-off however close two units are
+        diff = U[:, None, :] - U[None, :, :]
+        dist = ops.sqrt(ops.sum(diff * diff, axis=-1))
+    else:
+        # from the Gram matrix of the centred units: O(n²) memory; a
+        # distance is off by about 3e-4 x the spread of the units (float32
+        # cancellation), and exactly 0 for identical units.
+        sq = ops.diagonal(gram)
+        dist = ops.sqrt(ops.maximum(sq[:, None] + sq[None, :] - 2.0 * gram, 0.0))
+    low, mean, high = _off_diagonal_summary(dist, off_diagonal)
+    # cosine from the plain Gram matrix: U = C + 1·mu, so
+    # U·Uᵀ = C·Cᵀ + a 1ᵀ + 1 aᵀ + |mu|², with a = C·mu.
+    mu = ops.mean(U, axis=0)
+    a = ops.sum(centred * mu[None, :], axis=1)
+    plain = gram + a[:, None] + a[None, :] + ops.sum(mu * mu)
+    norms = ops.sqrt(ops.maximum(ops.diagonal(plain), 0.0))
+    outer = norms[:, None] * norms[None, :]
+    valid = off_diagonal * ops.cast(outer > 0, "float32")
+    cosine = ops.clip(plain / ops.where(outer > 0, outer, 1.0), -1.0, 1.0)
+    _, _, max_cos = _off_diagonal_summary(cosine, valid)
+    pairs = None if pair_index is None else ops.take(ops.reshape(dist, (-1,)), pair_index)
+    return [low, mean, high, max_cos], pairs
+
+
+def _correlation(activations, sample):
+    """Mean |Pearson correlation| between units' activations (samples x units;
+    for a conv layer every position counts as a sample)."""
+    A = ops.cast(ops.reshape(activations, (-1, activations.shape[-1])), "float32")
+    A = ops.take(A, sample, axis=1)
+    n = A.shape[1]
+    centred = A - ops.mean(A, axis=0, keepdims=True)
+    cov = ops.matmul(ops.transpose(centred), centred)
+    std = ops.sqrt(ops.maximum(ops.diagonal(cov), 0.0))
+    outer = std[:, None] * std[None, :]
+    valid = (1.0 - ops.eye(n, dtype="float32")) * ops.cast(outer > 0, "float32")
+    corr = ops.abs(ops.clip(cov / ops.where(outer > 0, outer, 1.0), -1.0, 1.0))
+    return _off_diagonal_summary(corr, valid)[1]
+
+
+def _figures(kernel, bias, direction, tol, sample, pair_index, activations, pairs):
+    """Every figure as one float32 vector (the body that gets compiled)."""
+    U = ops.take(unit_matrix(kernel, bias), sample, axis=0)
+    finite = ops.all(ops.isfinite(U))
+    width, rms, mean_cos, centred = _width_rms_cosine(U, direction, tol)
+    nan = ops.cast(_NAN, "float32")
+    if pairs:
+        pair_scalars, pair_list = _pair_figures(U, centred, pair_index)
+    else:
+        pair_scalars = [nan] * 4
+        pair_list = None if pair_index is None else ops.full(pair_index.shape, _NAN, "float32")
+    correlation = nan if activations is None else _correlation(activations, sample)
+    head = [width, rms, mean_cos] + pair_scalars
+    head = ops.stack([ops.where(finite, value, nan) for value in head] + [correlation])
+    if pair_list is None:
+        return head
+    return ops.concatenate([head, ops.where(finite, pair_list, nan)])
+
+
 class UnitFigures:
-    """The figures of one layer shape, compiled once.
+    """The figures of one layer: units, sample and constants, built once.
 
     Example:
 
     >>> figures = UnitFigures(kernel.shape, tol=1e-6)
     >>> vector = figures(kernel, bias, pairs=True)
     >>> figures.decode(keras.ops.convert_to_numpy(vector), pairs=True)
+
+    The computation is one function compiled per process and backend; it
+    traces once per layer shape (and per ``pairs`` / probe or not).
 
     Args:
         kernel_shape: shape of the layer's kernel; units on the last axis.
@@ -128,26 +231,24 @@ class UnitFigures:
     def __init__(self, kernel_shape, tol=1e-6, pair_limit=32, sample=None, seed=0):
         kernel_shape = tuple(int(size) for size in kernel_shape)
         self.kernel_shape = kernel_shape
-        self.sample = None if sample is None else np.asarray(sample, dtype="int32")
-        self.units = kernel_shape[-1] if self.sample is None else len(self.sample)
+        sample = np.arange(kernel_shape[-1]) if sample is None else np.asarray(sample)
+        self.sample = sample if len(sample) < kernel_shape[-1] else None
+        self.units = len(sample)
         self.features = math.prod(kernel_shape[:-1]) + 1  # weights, then the bias
         self.tol = float(tol)
         self.keep_pairs = self.units <= pair_limit
         self.n_pairs = self.units * (self.units - 1) // 2 if self.keep_pairs else 0
         rng = np.random.default_rng(seed)
-        # Built once: the direction units are sorted along, the sample, the
-        # pair indices and the off-diagonal mask never become tensors per call.
+        # Built once: no Python list or NumPy array becomes a tensor per call.
         self._direction = ops.convert_to_tensor(
             rng.uniform(0.5, 1.5, self.features) * rng.choice([-1.0, 1.0], self.features),
             dtype="float32")
-        self._sample = None if self.sample is None else ops.convert_to_tensor(self.sample)
+        self._tol = ops.convert_to_tensor(self.tol, dtype="float32")
+        self._sample = ops.convert_to_tensor(sample.astype("int32"))
         rows, cols = np.triu_indices(self.units, k=1)
-        self._pairs = ops.convert_to_tensor((rows * self.units + cols).astype("int32"))
-        self._off_diagonal = ops.convert_to_tensor(1.0 - np.eye(self.units, dtype="float32"))
+        self._pair_index = (ops.convert_to_tensor((rows * self.units + cols).astype("int32"))
+                            if self.keep_pairs else None)
         self._zero_bias = ops.zeros((kernel_shape[-1],), "float32")
-        self._cheap = compile_for_backend(self._cheap_figures)
-        self._full = compile_for_backend(self._all_figures)
-        self._with_activations = compile_for_backend(self._correlation)
 
     @property
     def size(self):
@@ -161,12 +262,9 @@ class UnitFigures:
         """
         if bias is None:  # a zero column changes no distance or cosine
             bias = self._zero_bias
-        vector = (self._full if pairs else self._cheap)(kernel, bias, self._direction)
-        if activations is not None:
-            correlation = self._with_activations(activations)
-            vector = ops.concatenate(
-                [vector[:7], ops.reshape(correlation, (1,)), vector[8:]], axis=0)
-        return vector
+        return _compiled_figures()(
+            kernel, bias, self._direction, self._tol, self._sample, self._pair_index,
+            activations, pairs=bool(pairs))
 
     def decode(self, vector, pairs=False):
         """A dict of plain Python numbers from one vector fetched to the host.
@@ -180,90 +278,3 @@ class UnitFigures:
         keep = self.keep_pairs and pairs
         figures["pair_distances"] = vector[len(SCALARS):].tolist() if keep else None
         return figures
-
-    # ----- compiled bodies ------------------------------------------------
-    def _units(self, kernel, bias):
-        U = unit_matrix(kernel, bias)
-        return U if self._sample is None else ops.take(U, self._sample, axis=0)
-
-    def _width_rms_cosine(self, U, direction):
-        n = self.units
-        finite = ops.all(ops.isfinite(U))
-        nan = ops.cast(_NAN, "float32")
-        # effective width: sort along a fixed direction, compare neighbours
-        key = ops.sum(U * direction[None, :], axis=1)
-        ordered = ops.take(U, ops.argsort(key), axis=0)
-        gaps = ops.max(ops.abs(ordered[1:] - ordered[:-1]), axis=1)
-        width = 1.0 + ops.sum(ops.cast(gaps > self.tol, "float32"))
-        # root mean squared pair distance, from the centred units
-        centred = U - ops.mean(U, axis=0, keepdims=True)
-        msd = 2.0 * n / (n - 1) * ops.mean(ops.sum(centred * centred, axis=1))
-        # mean cosine over pairs of non-zero units
-        norms = ops.sqrt(ops.sum(U * U, axis=1))
-        nonzero = ops.cast(norms > 0, "float32")
-        unit_rows = U / ops.where(norms > 0, norms, 1.0)[:, None]
-        total = ops.sum(unit_rows, axis=0)
-        m = ops.sum(nonzero)
-        mean_cos = (ops.sum(total * total) - m) / ops.maximum(m * (m - 1.0), 1.0)
-        mean_cos = ops.where(m >= 2, ops.clip(mean_cos, -1.0, 1.0), nan)
-        return (ops.where(finite, width, nan), ops.where(finite, ops.sqrt(msd), nan),
-                ops.where(finite, mean_cos, nan), centred, finite)
-
-    def _cheap_figures(self, kernel, bias, direction):
-        U = self._units(kernel, bias)
-        width, rms, mean_cos, _, _ = self._width_rms_cosine(U, direction)
-        nan = ops.cast(_NAN, "float32")
-        head = ops.stack([width, rms, mean_cos, nan, nan, nan, nan, nan])
-        if not self.n_pairs:
-            return head
-        return ops.concatenate([head, ops.full((self.n_pairs,), _NAN, "float32")])
-
-    def _all_figures(self, kernel, bias, direction):
-        U = self._units(kernel, bias)
-        width, rms, mean_cos, centred, finite = self._width_rms_cosine(U, direction)
-        nan = ops.cast(_NAN, "float32")
-        gram = ops.matmul(centred, ops.transpose(centred))
-        if self.units ** 2 * self.features <= _DIRECT_LIMIT:
-            # small layers: from the differences themselves, exact to float32
-            # round-off however close two units are
-            diff = U[:, None, :] - U[None, :, :]
-            dist = ops.sqrt(ops.sum(diff * diff, axis=-1))
-        else:
-            # from the Gram matrix of the centred units: O(n² d) flops and
-            # O(n²) memory; a distance is off by about 3e-4 x the spread of
-            # the units (float32 cancellation), exactly 0 for identical units.
-            sq = ops.diagonal(gram)
-            dist = ops.sqrt(ops.maximum(sq[:, None] + sq[None, :] - 2.0 * gram, 0.0))
-        low, mean, high = _off_diagonal_summary(dist, self._off_diagonal)
-        # cosine from the plain Gram matrix: U = C + 1·mu, so
-        # U·Uᵀ = C·Cᵀ + a 1ᵀ + 1 aᵀ + |mu|², with a = C·mu.
-        mu = ops.mean(U, axis=0)
-        a = ops.sum(centred * mu[None, :], axis=1)
-        plain = gram + a[:, None] + a[None, :] + ops.sum(mu * mu)
-        norms = ops.sqrt(ops.maximum(ops.diagonal(plain), 0.0))
-        outer = norms[:, None] * norms[None, :]
-        valid = self._off_diagonal * ops.cast(outer > 0, "float32")
-        cosine = ops.clip(plain / ops.where(outer > 0, outer, 1.0), -1.0, 1.0)
-        _, _, max_cos = _off_diagonal_summary(cosine, valid)
-        head = [width, rms, mean_cos, low, mean, high, max_cos]
-        head = [ops.where(finite, value, nan) for value in head] + [nan]
-        head = ops.stack(head)
-        if not self.n_pairs:
-            return head
-        pairs = ops.take(ops.reshape(dist, (-1,)), self._pairs)
-        return ops.concatenate([head, ops.where(finite, pairs, nan)])
-
-    def _correlation(self, activations):
-        """Mean |Pearson correlation| between units' activations (samples x units;
-        for a conv layer every position counts as a sample)."""
-        A = ops.cast(ops.reshape(activations, (-1, activations.shape[-1])), "float32")
-        if self._sample is not None:
-            A = ops.take(A, self._sample, axis=1)
-        centred = A - ops.mean(A, axis=0, keepdims=True)
-        cov = ops.matmul(ops.transpose(centred), centred)
-        std = ops.sqrt(ops.maximum(ops.diagonal(cov), 0.0))
-        outer = std[:, None] * std[None, :]
-        valid = self._off_diagonal * ops.cast(outer > 0, "float32")
-        corr = ops.abs(ops.clip(cov / ops.where(outer > 0, outer, 1.0), -1.0, 1.0))
-        _, mean, _ = _off_diagonal_summary(corr, valid)
-        return mean
