@@ -6,7 +6,9 @@
 Every variant is timed against a plain ``fit`` in the same run, interleaved
 (plain, variant, plain, variant, ...), and reported as the ratio of the
 medians. Each timed fit uses a model that was compiled and run for two
-batches first, so tracing and compilation stay outside the timing.
+batches first, and every variant runs once before the timing, so tracing
+and compilation (the model's and the tracker's, once per process and layer
+shape) stay outside the timing.
 
 Targets (issue 8): on CPU/TF, tracker every 10 batches <= 1.10 and ties on
 all hidden layers <= 1.05; on a GPU, tracker per epoch <= 1.02, every 10
@@ -92,6 +94,8 @@ def main():
     print(f"3 x Dense(1024) MLP, {len(x)} x 784 rows, batch {BATCH}, {args.epochs} epochs, "
           f"{args.repeats} interleaved repeats; {device_name()}")
     print(f"{'measure':<34}{'plain s':>9}{'variant s':>11}{'ratio':>8}")
+    for key in chosen:  # warm-up: compile the tracker's figures once per shape
+        variants[key][1]()
     for key in chosen:
         name, variant = variants[key]
         r, b, v = ratio(variant, plain, args.repeats)
