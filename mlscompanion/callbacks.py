@@ -6,19 +6,13 @@ Example:
 >>> model.fit(x, y, epochs=10, callbacks=[tracker])
 >>> tracker.plot()        # distance between units and effective width
 
-At each record point the tracker describes every tracked Dense layer by its
-units (incoming weights + bias) and records plain numbers: the pairwise
-distances, the cosine similarity, and the *effective width* (how many
-distinct units the layer really has). With ``probe`` inputs it also records
-how correlated the units' activations are.
-
-Cost: one float64 Gram matrix per layer and record (no loop over pairs);
-about ``24 * units**2`` bytes at the peak (425 MiB for 4096 units). For very
-wide layers, ``max_units`` describes a fixed random sample of units instead.
+This module holds the callback: when to record, and where records go. The
+figures are computed on the device that holds the weights
+(``mlscompanion.unit_figures``); a record's columns are listed in
+``mlscompanion.records``; the CSV file is written by
+``mlscompanion.sinks.CSVSink``; the plots live in ``mlscompanion.plotting``.
 """
 
-import csv
-import json
 import math
 import numbers
 import os
@@ -26,51 +20,20 @@ import warnings
 
 import keras
 import numpy as np
+from keras import ops
 
-from mlscompanion import similarity
+from mlscompanion import _validation
+from mlscompanion.records import RECORD_FIELDS
+from mlscompanion.sinks.csv_file import CSVSink, read_csv
+from mlscompanion.unit_figures import UnitFigures
 
 __all__ = ["NeuronDifferentiation", "RECORD_FIELDS", "describe_units"]
 
-#: The columns of a record, in CSV order.
-RECORD_FIELDS = (
-    "epoch",
-    "step",
-    "layer",
-    "units",
-    "sampled_units",
-    "effective_width",
-    "min_distance",
-    "mean_distance",
-    "max_distance",
-    "mean_cosine",
-    "max_cosine",
-    "mean_abs_correlation",
-    "pair_distances",
-)
-
-def _count_or_nan(value):
-    """Counts are ints, except NaN for a layer with NaN weights."""
-    return int(value) if math.isfinite(value) else float("nan")
-
-
-_NUMERIC = {
-    "epoch": int,
-    "step": int,
-    "units": int,
-    "sampled_units": int,
-    "effective_width": _count_or_nan,
-    "min_distance": float,
-    "mean_distance": float,
-    "max_distance": float,
-    "mean_cosine": float,
-    "max_cosine": float,
-    "mean_abs_correlation": float,
-}
-
 
 def describe_units(kernel, bias=None, tol=1e-6, pair_limit=32):
-    """Figures for one layer's units, as a dict of plain Python numbers.
+    """All the figures of one layer's units, as a dict of plain Python numbers.
 
+    Computed on the device like a tracker record, with every pair figure.
     ``pair_distances`` (the distance of each pair (0,1), (0,2), ..., (1,2))
     is kept only for layers of at most ``pair_limit`` units.
 
@@ -79,38 +42,23 @@ def describe_units(kernel, bias=None, tol=1e-6, pair_limit=32):
     >>> describe_units(np.array([[1.0, 1.0, 0.0]]), np.zeros(3))["effective_width"]
     2
     """
-    U = similarity.unit_vectors(kernel, bias)
-    units = U.shape[0]
-    keep_pairs = units <= pair_limit
-    if not np.all(np.isfinite(U)):
-        nan = float("nan")
-        return {
-            "units": units,
-            "effective_width": nan,
-            "min_distance": nan,
-            "mean_distance": nan,
-            "max_distance": nan,
-            "mean_cosine": nan,
-            "max_cosine": nan,
-            "pair_distances": [nan] * (units * (units - 1) // 2) if keep_pairs else None,
-        }
-    gram = U @ U.T
-    dist = similarity.pairwise_distances(U, gram=gram)
-    width = similarity.effective_width(U, tol=tol, distances=dist)
-    pairs = similarity.upper_triangle(dist).tolist() if keep_pairs else None
-    min_d, mean_d, max_d = similarity.pair_summary(dist)
-    del dist  # keep at most three units x units arrays alive
-    _, mean_c, max_c = similarity.pair_summary(similarity.cosine_similarity(U, gram=gram))
-    return {
-        "units": units,
-        "effective_width": width,
-        "min_distance": min_d,
-        "mean_distance": mean_d,
-        "max_distance": max_d,
-        "mean_cosine": mean_c,
-        "max_cosine": max_c,
-        "pair_distances": pairs,
-    }
+    kernel = ops.convert_to_tensor(kernel)
+    if len(kernel.shape) < 2:
+        raise ValueError(
+            f"`kernel` must be at least 2-D (inputs x units); got shape {tuple(kernel.shape)}."
+        )
+    if bias is not None:
+        bias = ops.convert_to_tensor(bias)
+        if tuple(bias.shape) != (kernel.shape[-1],):
+            raise ValueError(
+                f"`bias` has {math.prod(bias.shape)} entries but the kernel has "
+                f"{kernel.shape[-1]} units: expected shape ({kernel.shape[-1]},)."
+            )
+    figures = UnitFigures(kernel.shape, tol=tol, pair_limit=pair_limit)
+    vector = figures(kernel, bias, pairs=True)
+    result = figures.decode(ops.convert_to_numpy(vector), pairs=True)
+    result["units"] = figures.units
+    return result
 
 
 def _trackable(layer):
@@ -126,31 +74,6 @@ def _is_count(value, minimum):
     )
 
 
-def _csv_row(rec):
-    pairs = rec["pair_distances"]
-    row = dict(rec, pair_distances="" if pairs is None else json.dumps(pairs))
-    return [row[field] for field in RECORD_FIELDS]
-
-
-def _write_csv(path, records, mode="a"):
-    """Append ``records`` to ``path`` (mode "a"), or write the header and them ("w")."""
-    with open(path, mode, newline="") as f:
-        writer = csv.writer(f)
-        if mode == "w":
-            writer.writerow(RECORD_FIELDS)
-        writer.writerows(_csv_row(rec) for rec in records)
-
-
-def _truncate_partial_line(path):
-    """Drop a last line cut short by a crash mid-write; return True if one was."""
-    with open(path, "rb+") as f:
-        data = f.read()
-        if not data or data.endswith(b"\n"):
-            return False
-        f.truncate(data.rfind(b"\n") + 1)
-    return True
-
-
 class NeuronDifferentiation(keras.callbacks.Callback):
     """Records how the units of each Dense layer differentiate during ``fit``.
 
@@ -163,6 +86,13 @@ class NeuronDifferentiation(keras.callbacks.Callback):
     Records are keyed by ``(step, layer)``, where ``step`` is the
     optimizer's iteration count (0 before the first update).
 
+    The figures are computed on the device, and fetched to the host
+    ``fetch_every`` record points at a time, at the end of each epoch and
+    at the end of training (reading ``history`` fetches at once). With
+    ``csv_path`` each fetched record is written and flushed at once, so a
+    run killed outright (SIGKILL, power cut) loses at most the last
+    ``fetch_every - 1`` record points and duplicates nothing.
+
     Args:
         layers: layer names or layer objects to track; default: every layer
             with a 2-D kernel and at least 2 units.
@@ -173,7 +103,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
             ``mean_abs_correlation``.
         tol: two units are the same when every weight differs by <= tol.
         csv_path: if given, each record is written (and flushed) to this CSV
-            as it is made, so an interrupted run keeps what it recorded.
+            as soon as it is fetched.
         append: with ``csv_path``, continue the run that wrote an existing
             file instead of overwriting it (use it with
             ``keras.callbacks.BackupAndRestore``): records already there are
@@ -182,11 +112,18 @@ class NeuronDifferentiation(keras.callbacks.Callback):
             last backup) are dropped with a warning and recorded again.
         pair_limit: keep every pair's distance for layers up to this many
             units; wider layers get summaries only.
+        pair_figures_limit: min/mean/max distance and max cosine need every
+            pair of units (units² × fan-in work). Layers of at most this many
+            units get them in every record; wider layers only in the records
+            taken before training and at epoch ends (NaN in between).
+            Effective width, RMS distance and mean cosine are in every record.
         max_units: describe at most this many units per layer: a wider layer
             is described by a fixed random sample of units (the same units
             in every record; ``sampled_units`` says how many), which bounds
             time and memory. None (default) describes every unit.
         sample_seed: seed of that sample.
+        fetch_every: fetch records to the host after this many record points
+            (1: after each, at the cost of a device sync per record).
     """
 
     def __init__(
@@ -198,8 +135,10 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         csv_path=None,
         append=False,
         pair_limit=32,
+        pair_figures_limit=256,
         max_units=None,
         sample_seed=0,
+        fetch_every=16,
     ):
         super().__init__()
         if every != "epoch" and not _is_count(every, 1):
@@ -266,20 +205,41 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         self.csv_path = None if csv_path is None else os.fspath(csv_path)
         self.append = bool(append)
         self.pair_limit = int(pair_limit)
+        self.pair_figures_limit = _validation.check_int(
+            pair_figures_limit, "pair_figures_limit", minimum=0)
         self.max_units = max_units
         self.sample_seed = int(sample_seed)
-        self.history = []
+        self.fetch_every = _validation.check_int(fetch_every, "fetch_every")
+        self._history = []
+        self._pending = []
+        self._pending_steps = 0
         self._ready = False
         self._tracked = []
-        self._samples = {}
+        self._figures = {}
         self._probe_model = None
+        self._probe_inputs = None
+        self._sink = None
         self._seen = set()
         self._nan_warned = set()
-        self._csv_started = False
         self._check_rollback = False
         self._need_start_record = False
         self._epoch = 0
         self._epoch_start_step = 0
+
+    def get_config(self):
+        return {
+            "layers": None if self.layers is None else [
+                item if isinstance(item, str) else item.name for item in self.layers],
+            "every": self.every,
+            "tol": self.tol,
+            "csv_path": self.csv_path,
+            "append": self.append,
+            "pair_limit": self.pair_limit,
+            "pair_figures_limit": self.pair_figures_limit,
+            "max_units": self.max_units,
+            "sample_seed": self.sample_seed,
+            "fetch_every": self.fetch_every,
+        }
 
     # ----- setup -------------------------------------------------------
     def _resolve_layers(self):
@@ -343,40 +303,39 @@ class NeuronDifferentiation(keras.callbacks.Callback):
 
     def _setup(self):
         self._tracked = self._resolve_layers()
-        self._samples = {layer.name: self._sample(layer) for layer in self._tracked}
+        self._figures = {
+            layer.name: UnitFigures(layer.kernel.shape, tol=self.tol,
+                                    pair_limit=self.pair_limit,
+                                    sample=self._sample(layer))
+            for layer in self._tracked
+        }
         self._probe_model = self._build_probe_model()
+        if self._probe_model is not None:
+            self._probe_inputs = ops.convert_to_tensor(self.probe, dtype="float32")
         self._open_csv()
         self._ready = True
 
     # ----- CSV ---------------------------------------------------------
     def _open_csv(self):
-        if self.csv_path is None or self._csv_started:
+        if self.csv_path is None or self._sink is not None:
             return
-        directory = os.path.dirname(self.csv_path)
-        if directory:
-            os.makedirs(directory, exist_ok=True)
-        if self.append and os.path.exists(self.csv_path):
-            if _truncate_partial_line(self.csv_path):
-                warnings.warn(
-                    f"NeuronDifferentiation: {self.csv_path} ended in a line "
-                    "cut short (the run was killed while writing it); that "
-                    "line was dropped.",
-                    stacklevel=4,
-                )
-            previous = type(self).read_csv(self.csv_path)
-            self.history.extend(previous)
-            self._seen.update((r["step"], r["layer"]) for r in previous)
-            self._check_rollback = bool(previous)
-            if not previous:
-                _write_csv(self.csv_path, [], mode="w")
-        else:
-            _write_csv(self.csv_path, [], mode="w")
-        self._csv_started = True
+        self._sink = CSVSink(self.csv_path, append=self.append)
+        if self._sink.dropped_partial_line:
+            warnings.warn(
+                f"NeuronDifferentiation: {self.csv_path} ended in a line "
+                "cut short (the run was killed while writing it); that "
+                "line was dropped.",
+                stacklevel=4,
+            )
+        previous = self._sink.previous
+        self._history.extend(previous)
+        self._seen.update((r["step"], r["layer"]) for r in previous)
+        self._check_rollback = bool(previous)
 
     def _drop_records_after(self, step):
         """Forget records past ``step``: the run resumed from an earlier backup."""
         self._check_rollback = False
-        stale = [r for r in self.history if r["step"] > step]
+        stale = [r for r in self._history if r["step"] > step]
         if not stale:
             return
         warnings.warn(
@@ -387,10 +346,9 @@ class NeuronDifferentiation(keras.callbacks.Callback):
             "again as training passes those steps.",
             stacklevel=3,
         )
-        self.history = [r for r in self.history if r["step"] <= step]
-        self._seen = {(r["step"], r["layer"]) for r in self.history}
-        _write_csv(self.csv_path + ".tmp", self.history, mode="w")
-        os.replace(self.csv_path + ".tmp", self.csv_path)  # atomic: never half a file
+        self._history = [r for r in self._history if r["step"] <= step]
+        self._seen = {(r["step"], r["layer"]) for r in self._history}
+        self._sink.rewrite(self._history)
 
     # ----- recording ---------------------------------------------------
     def _current_step(self):
@@ -398,50 +356,29 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         iterations = getattr(optimizer, "iterations", None)
         if iterations is None:
             return 0
-        return int(keras.ops.convert_to_numpy(iterations))
+        return int(ops.convert_to_numpy(iterations))
 
-    def _layer_record(self, layer, step, activations):
-        sample = self._samples.get(layer.name)
-        kernel = keras.ops.convert_to_numpy(layer.kernel)
-        bias = getattr(layer, "bias", None)
-        bias = None if bias is None else keras.ops.convert_to_numpy(bias)
-        if sample is not None:
-            kernel = kernel[:, sample]
-            bias = None if bias is None else bias[sample]
-            activations = None if activations is None else activations[:, sample]
-        figures = describe_units(kernel, bias, self.tol, self.pair_limit)
-        if math.isnan(figures["effective_width"]) and layer.name not in self._nan_warned:
-            self._nan_warned.add(layer.name)
-            warnings.warn(
-                f"NeuronDifferentiation: layer {layer.name!r} has NaN or "
-                f"infinite weights at step {step}; its figures are recorded "
-                "as NaN. Lower the learning rate or check the inputs.",
-                stacklevel=3,
-            )
-        corr = float("nan")
-        if activations is not None:
-            corr = similarity.pair_summary(
-                similarity.activation_correlation(activations), absolute=True
-            )[1]
-        rec = dict(figures, epoch=self._epoch, step=step, layer=layer.name,
-                   units=int(layer.kernel.shape[-1]),
-                   sampled_units=figures["units"], mean_abs_correlation=corr)
-        return {field: rec[field] for field in RECORD_FIELDS}
+    def _activations(self):
+        if self._probe_model is None:
+            return None
+        outputs = self._probe_model(self._probe_inputs, training=False)
+        return outputs if isinstance(outputs, (list, tuple)) else [outputs]
 
-    def record(self, step=None):
-        """Take a record now (also usable outside ``fit``); returns the new records.
-
-        ``step`` defaults to the optimizer's iteration count; the batch hook
-        passes the step it already knows, sparing a variable read per record.
-        """
-        if self.model is None:  # on JAX, reading self.model syncs the weights
+    def _require_model(self):
+        if self.model is None:
             raise ValueError(
                 "NeuronDifferentiation.record() needs a model: pass the tracker "
                 "to model.fit(callbacks=[...]) or call tracker.set_model(model)."
             )
+
+    def _take(self, step, all_pairs):
+        """Compute the figures of a record point on the device; fetch nothing.
+
+        ``all_pairs``: pair figures for every layer, not only the narrow ones.
+        """
+        self._require_model()  # on JAX, reading self.model syncs the weights
         if not self._ready:
             self._setup()
-        step = self._current_step() if step is None else int(step)
         if self._check_rollback:
             self._drop_records_after(step)
         todo = [
@@ -450,21 +387,81 @@ class NeuronDifferentiation(keras.callbacks.Callback):
             if (step, layer.name) not in self._seen
         ]
         if not todo:
-            return []
-        activations = None
-        if self._probe_model is not None:
-            outputs = self._probe_model.predict(self.probe, verbose=0)
-            activations = outputs if isinstance(outputs, list) else [outputs]
-        new = []
+            return
+        activations = self._activations()
         for index, layer in todo:
-            layer_activations = None if activations is None else np.asarray(activations[index])
-            rec = self._layer_record(layer, step, layer_activations)
+            figures = self._figures[layer.name]
+            pairs = all_pairs or figures.units <= self.pair_figures_limit
+            bias = getattr(layer, "bias", None)
+            vector = figures(
+                layer.kernel.value,
+                None if bias is None else bias.value,
+                None if activations is None else activations[index],
+                pairs=pairs,
+            )
+            meta = {"epoch": self._epoch, "step": step, "layer": layer.name,
+                    "units": int(layer.kernel.shape[-1]), "sampled_units": figures.units}
+            self._pending.append((meta, figures, pairs, vector))
             self._seen.add((step, layer.name))
-            self.history.append(rec)
-            new.append(rec)
-        if self.csv_path is not None:
-            _write_csv(self.csv_path, new)
+        self._pending_steps += 1
+
+    def _fetch(self):
+        """Bring the pending records to the host in one transfer; return them."""
+        if not self._pending:
+            return []
+        pending, self._pending, self._pending_steps = self._pending, [], 0
+        host = ops.convert_to_numpy(
+            ops.concatenate([vector for *_, vector in pending], axis=0))
+        new, offset = [], 0
+        for meta, figures, pairs, _ in pending:
+            values = figures.decode(host[offset:offset + figures.size], pairs=pairs)
+            offset += figures.size
+            record = dict(values, **meta)
+            self._warn_if_nan(record)
+            new.append({field: record[field] for field in RECORD_FIELDS})
+        self._history.extend(new)
+        if self._sink is not None:
+            self._sink.send(new)
         return new
+
+    def _warn_if_nan(self, record):
+        name = record["layer"]
+        if isinstance(record["effective_width"], float) and name not in self._nan_warned:
+            self._nan_warned.add(name)
+            warnings.warn(
+                f"NeuronDifferentiation: layer {name!r} has NaN or "
+                f"infinite weights at step {record['step']}; its figures are "
+                "recorded as NaN. Lower the learning rate or check the inputs.",
+                stacklevel=4,
+            )
+
+    def _record_point(self, step, all_pairs=False):
+        self._take(step, all_pairs)
+        if self._pending_steps >= self.fetch_every:
+            self._fetch()
+
+    def record(self, step=None):
+        """Take a record now (also usable outside ``fit``); returns the new records.
+
+        It fetches at once, so it waits for the device: inside ``fit`` the
+        tracker's own hooks record without waiting.
+        """
+        self._require_model()
+        self._fetch()
+        step = self._current_step() if step is None else int(step)
+        self._take(step, all_pairs=True)
+        return self._fetch()
+
+    @property
+    def history(self):
+        """Every record so far, oldest first (fetches pending records first)."""
+        self._fetch()
+        return self._history
+
+    @history.setter
+    def history(self, records):
+        self._pending, self._pending_steps = [], 0
+        self._history = list(records)
 
     # ----- Keras hooks -------------------------------------------------
     def on_train_begin(self, logs=None):
@@ -479,7 +476,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
             # on_train_begin has run, so BackupAndRestore has restored the
             # weights and the step count.
             self._need_start_record = False
-            self.record()
+            self._record_point(self._epoch_start_step, all_pairs=True)
 
     # Batch-begin, not batch-end: Keras dispatches batch-end hooks
     # asynchronously (no device sync per batch) only while no callback
@@ -489,39 +486,23 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         if self.every != "epoch" and batch > 0:
             step = self._epoch_start_step + batch
             if step % self.every == 0:
-                self.record(step)
+                self._record_point(step)
 
     def on_epoch_end(self, epoch, logs=None):
         self._epoch = epoch + 1
-        if self.every == "epoch" or self._current_step() % self.every == 0:
-            self.record()
+        step = self._current_step()
+        if self.every == "epoch" or step % self.every == 0:
+            self._take(step, all_pairs=True)
+        self._fetch()
+
+    def on_train_end(self, logs=None):
+        self._fetch()
 
     # ----- results -----------------------------------------------------
     @staticmethod
     def read_csv(path):
         """Read records written with ``csv_path`` back as a list of dicts."""
-        records = []
-        with open(path, newline="") as f:
-            reader = csv.DictReader(f)
-            missing = [field for field in RECORD_FIELDS if field not in (reader.fieldnames or [])]
-            if missing:
-                raise ValueError(
-                    f"{os.fspath(path)!r} is not a NeuronDifferentiation CSV: it "
-                    f"lacks the columns {missing}. Expected the header "
-                    f"{','.join(RECORD_FIELDS)}."
-                )
-            for row in reader:
-                rec = {}
-                for field in RECORD_FIELDS:
-                    value = row.get(field) or ""
-                    if field == "pair_distances":
-                        rec[field] = json.loads(value) if value else None
-                    elif field in _NUMERIC:
-                        rec[field] = _NUMERIC[field](float(value)) if value not in ("", "nan") else float("nan")
-                    else:
-                        rec[field] = value
-                records.append(rec)
-        return records
+        return read_csv(path)
 
     @classmethod
     def from_csv(cls, path):
@@ -532,7 +513,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         >>> NeuronDifferentiation.from_csv("units.csv").plot()
         """
         tracker = cls()
-        tracker.history = cls.read_csv(path)
+        tracker.history = read_csv(path)
         return tracker
 
     def to_frame(self):

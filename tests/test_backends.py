@@ -155,7 +155,7 @@ def test_max_units_describes_a_fixed_sample_of_a_wide_layer(tmp_path):
     assert [(r["units"], r["sampled_units"]) for r in tracker.history] == [(40, 8)] * 3
     assert all(len(r["pair_distances"]) == 28 for r in tracker.history)  # 8 * 7 / 2
     # the figures are those of the same 8 units in every record
-    sample = tracker._samples["wide"]
+    sample = tracker._figures["wide"].sample
     kernel, bias = as_np(model.get_layer("wide").kernel), as_np(model.get_layer("wide").bias)
     expected = mlc.callbacks.describe_units(kernel[:, sample], bias[sample])
     assert tracker.history[-1]["pair_distances"] == pytest.approx(expected["pair_distances"])

@@ -1,10 +1,15 @@
 """A training run is killed mid-epoch and restarted with BackupAndRestore:
 the tracker's CSV must hold every record exactly once, lose none, and
 reload with ``NeuronDifferentiation.from_csv``.
+
+The run is killed twice over: fetching every record point (nothing is
+lost), and fetching every 4 record points, where the kill loses the
+records still on the device (at most 3 record points) and nothing else.
 """
 
 import csv
 import os
+import warnings
 import subprocess
 import sys
 from pathlib import Path
@@ -32,14 +37,15 @@ class PowerCut(keras.callbacks.Callback):
             os._exit(1)
 
 
-def train(csv_path, backup_dir, crash_at=None):
+def train(csv_path, backup_dir, crash_at=None, fetch_every=1):
     """The learner's script: coffee model, tracker every 3 batches, backups every epoch."""
     mlc.set_seed(5, deterministic=False)
     X, y = mlc.datasets.load_coffee_data()
     X = mlc.datasets.normalize_coffee(X)[0]
     model = mlc.models.coffee_model()
     model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(0.01))
-    tracker = NeuronDifferentiation(csv_path=csv_path, append=True, every=3)
+    tracker = NeuronDifferentiation(csv_path=csv_path, append=True, every=3,
+                                    fetch_every=fetch_every)
     callbacks = [tracker, keras.callbacks.BackupAndRestore(backup_dir)]
     if crash_at is not None:
         callbacks.append(PowerCut(crash_at))
@@ -52,28 +58,54 @@ def read_rows(path):
         return list(csv.DictReader(f))
 
 
-@pytest.fixture(scope="module")
-def interrupted(tmp_path_factory):
+# fetch_every -> the steps in the CSV when the kill came at step 17
+WRITTEN_BEFORE_THE_KILL = {
+    1: [0, 3, 6, 9, 12, 15],  # step 15 is past the last backup (step 14)
+    4: [0, 3, 6, 9, 12],      # 15 was still on the device: lost with the process
+}
+
+
+@pytest.fixture(scope="module", params=sorted(WRITTEN_BEFORE_THE_KILL))
+def interrupted(request, tmp_path_factory):
     """Run 1 is killed in a subprocess at step 17; run 2 restarts it here."""
-    tmp = tmp_path_factory.mktemp("interrupted")
+    fetch_every = request.param
+    tmp = tmp_path_factory.mktemp(f"interrupted{fetch_every}")
     csv_path, backup_dir = tmp / "units.csv", tmp / "backup"
     code = (f"from tests.test_interrupted import train; "
-            f"train({str(csv_path)!r}, {str(backup_dir)!r}, crash_at={CRASH_AT_STEP})")
+            f"train({str(csv_path)!r}, {str(backup_dir)!r}, crash_at={CRASH_AT_STEP}, "
+            f"fetch_every={fetch_every})")
     root = Path(__file__).resolve().parents[1]
     killed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=root, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), timeout=600)
     before = read_rows(csv_path)
-    with pytest.warns(UserWarning, match="dropped"):
-        tracker = train(csv_path, backup_dir)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tracker = train(csv_path, backup_dir, fetch_every=fetch_every)
+    dropped = [w for w in caught if "dropped" in str(w.message)]
     return {"killed": killed, "before": before, "after": read_rows(csv_path),
-            "tracker": tracker, "csv_path": csv_path}
+            "tracker": tracker, "csv_path": csv_path, "fetch_every": fetch_every,
+            "dropped_warnings": dropped}
 
 
 @pytest.mark.slow
 def test_the_first_run_really_died_mid_epoch(interrupted):
     assert interrupted["killed"].returncode == 1, interrupted["killed"].stderr[-2000:]
-    # every 3 batches up to the crash; step 15 is past the last backup (step 14)
-    assert [int(r["step"]) for r in interrupted["before"]] == [0, 3, 6, 9, 12, 15]
+    steps = [int(r["step"]) for r in interrupted["before"]]
+    assert steps == WRITTEN_BEFORE_THE_KILL[interrupted["fetch_every"]]
+
+
+@pytest.mark.slow
+def test_the_kill_loses_at_most_one_fetch_window(interrupted):
+    every_3_until_the_kill = [s for s in range(0, CRASH_AT_STEP, 3)]
+    lost = sorted(set(every_3_until_the_kill) - {int(r["step"]) for r in interrupted["before"]})
+    assert len(lost) <= interrupted["fetch_every"] - 1
+    assert lost == every_3_until_the_kill[len(every_3_until_the_kill) - len(lost):]
+
+
+@pytest.mark.slow
+def test_records_past_the_backup_are_dropped_with_a_warning(interrupted):
+    past_backup = [r for r in interrupted["before"] if int(r["step"]) > 14]
+    assert len(interrupted["dropped_warnings"]) == (1 if past_backup else 0)
 
 
 @pytest.mark.slow

@@ -11,7 +11,8 @@ def plot_differentiation(history, x="step", max_pairs=6):
     """Distance between units (top) and effective width (bottom), per layer.
 
     For layers with few units each pair gets its own line; otherwise the
-    min / mean / max pair distance are drawn.
+    min / mean / max pair distance (where recorded) and the RMS distance
+    are drawn.
     """
     if x not in ("step", "epoch"):
         raise ValueError(f"`x` must be 'step' or 'epoch'. Received: x={x!r}")
@@ -35,8 +36,11 @@ def plot_differentiation(history, x="step", max_pairs=6):
                         label=f"units {i + 1}-{j + 1}")
         else:
             for key, style in (("max_distance", ":"), ("mean_distance", "-"),
-                               ("min_distance", "--")):
-                ax.plot(t, [r[key] for r in recs], style, label=key.split("_")[0])
+                               ("min_distance", "--"), ("rms_distance", "-.")):
+                values = np.array([r.get(key, np.nan) for r in recs], dtype=float)
+                shown = np.isfinite(values)  # wide layers: pair figures at epoch ends only
+                if shown.any():
+                    ax.plot(t[shown], values[shown], style, label=key.split("_")[0])
         ax.set_title(f"{name}: distance between units")
         ax.set_xlabel(x)
         ax.set_ylabel("distance")

@@ -1,0 +1,106 @@
+"""Tracker and tie constraints on an MLP of three Dense(1024), on any backend and device.
+
+    python benchmarks/bench_mlp.py [--rows 12800] [--epochs 2] [--repeats 5]
+    KERAS_BACKEND=jax python benchmarks/bench_mlp.py --rows 60000   # e.g. on a GPU
+
+Every variant is timed against a plain ``fit`` in the same run, interleaved
+(plain, variant, plain, variant, ...), and reported as the ratio of the
+medians. Each timed fit uses a model that was compiled and run for two
+batches first, and every variant runs once before the timing, so tracing
+and compilation (the model's and the tracker's, once per process and layer
+shape) stay outside the timing.
+
+Targets (issue 8): on CPU/TF, tracker every 10 batches <= 1.10 and ties on
+all hidden layers <= 1.05; on a GPU, tracker per epoch <= 1.02, every 10
+batches <= 1.05, every batch <= 1.3 and ties <= 1.05.
+"""
+
+import argparse
+import os
+import statistics
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+import mlscompanion as mlc  # noqa: E402
+
+BATCH = 256
+
+
+def data(rows, features=784, classes=10, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.random((rows, features), dtype=np.float32), rng.integers(0, classes, rows)
+
+
+def mlp(tied=False, width=1024, features=784):
+    mlc.set_seed(1234, deterministic=False)
+    tie = mlc.constraints.TieUnits([[0, 1], [2, 3]]) if tied else None
+    model = keras.Sequential(
+        [keras.Input((features,))]
+        + [keras.layers.Dense(width, activation="relu", name=f"dense{i + 1}",
+                              kernel_constraint=tie, bias_constraint=tie) for i in range(3)]
+        + [keras.layers.Dense(10, activation="softmax", name="out")]
+    )
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+    return model
+
+
+def timed_fit(x, y, epochs, tied=False, callbacks=()):
+    model = mlp(tied)
+    model.fit(x[:2 * BATCH], y[:2 * BATCH], epochs=1, batch_size=BATCH, verbose=0)
+    start = time.perf_counter()
+    model.fit(x, y, epochs=epochs, batch_size=BATCH, verbose=0, callbacks=list(callbacks))
+    return time.perf_counter() - start
+
+
+def ratio(variant, baseline, repeats):
+    base, var = [], []
+    for _ in range(repeats):
+        base.append(baseline())
+        var.append(variant())
+    return statistics.median(var) / statistics.median(base), statistics.median(base), statistics.median(var)
+
+
+def device_name():
+    env = mlc.environment()
+    return f"{env['device']}, {env['backend']} {env['backend_version']}, keras {env['keras']}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=12800)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only", default=None,
+                        help="comma-separated subset: epoch,every10,every1,ties")
+    args = parser.parse_args()
+    x, y = data(args.rows)
+    rows_whole = len(x) - len(x) % BATCH  # whole batches: no retrace of a short last batch
+    x, y = x[:rows_whole], y[:rows_whole]
+    track = mlc.callbacks.NeuronDifferentiation
+    plain = lambda: timed_fit(x, y, args.epochs)  # noqa: E731
+    variants = {
+        "epoch": ("tracker every epoch", lambda: timed_fit(x, y, args.epochs, callbacks=[track()])),
+        "every10": ("tracker every 10 batches",
+                    lambda: timed_fit(x, y, args.epochs, callbacks=[track(every=10)])),
+        "every1": ("tracker every batch",
+                   lambda: timed_fit(x, y, args.epochs, callbacks=[track(every=1)])),
+        "ties": ("TieUnits on the 3 hidden layers", lambda: timed_fit(x, y, args.epochs, tied=True)),
+    }
+    chosen = list(variants) if args.only is None else args.only.split(",")
+    print(f"3 x Dense(1024) MLP, {len(x)} x 784 rows, batch {BATCH}, {args.epochs} epochs, "
+          f"{args.repeats} interleaved repeats; {device_name()}")
+    print(f"{'measure':<34}{'plain s':>9}{'variant s':>11}{'ratio':>8}")
+    for key in chosen:  # warm-up: compile the tracker's figures once per shape
+        variants[key][1]()
+    for key in chosen:
+        name, variant = variants[key]
+        r, b, v = ratio(variant, plain, args.repeats)
+        print(f"{name:<34}{b:>9.3f}{v:>11.3f}{r:>8.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
