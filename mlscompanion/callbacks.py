@@ -13,7 +13,6 @@ figures are computed on the device that holds the weights
 ``mlscompanion.sinks.CSVSink``; the plots live in ``mlscompanion.plotting``.
 """
 
-import math
 import numbers
 import os
 import warnings
@@ -25,40 +24,9 @@ from keras import ops
 from mlscompanion import _validation
 from mlscompanion.records import RECORD_FIELDS
 from mlscompanion.sinks.csv_file import CSVSink, read_csv
-from mlscompanion.unit_figures import UnitFigures
+from mlscompanion.unit_figures import UnitFigures, describe_units
 
 __all__ = ["NeuronDifferentiation", "RECORD_FIELDS", "describe_units"]
-
-
-def describe_units(kernel, bias=None, tol=1e-6, pair_limit=32):
-    """All the figures of one layer's units, as a dict of plain Python numbers.
-
-    Computed on the device like a tracker record, with every pair figure.
-    ``pair_distances`` (the distance of each pair (0,1), (0,2), ..., (1,2))
-    is kept only for layers of at most ``pair_limit`` units.
-
-    Example:
-
-    >>> describe_units(np.array([[1.0, 1.0, 0.0]]), np.zeros(3))["effective_width"]
-    2
-    """
-    kernel = ops.convert_to_tensor(kernel)
-    if len(kernel.shape) < 2:
-        raise ValueError(
-            f"`kernel` must be at least 2-D (inputs x units); got shape {tuple(kernel.shape)}."
-        )
-    if bias is not None:
-        bias = ops.convert_to_tensor(bias)
-        if tuple(bias.shape) != (kernel.shape[-1],):
-            raise ValueError(
-                f"`bias` has {math.prod(bias.shape)} entries but the kernel has "
-                f"{kernel.shape[-1]} units: expected shape ({kernel.shape[-1]},)."
-            )
-    figures = UnitFigures(kernel.shape, tol=tol, pair_limit=pair_limit)
-    vector = figures(kernel, bias, pairs=True)
-    result = figures.decode(ops.convert_to_numpy(vector), pairs=True)
-    result["units"] = figures.units
-    return result
 
 
 def _trackable(layer):
@@ -183,21 +151,10 @@ class NeuronDifferentiation(keras.callbacks.Callback):
                 "`append=True` needs `csv_path`: it continues an existing CSV "
                 "file. Give csv_path='units.csv'."
             )
-        if not _is_count(pair_limit, 0):
-            raise ValueError(
-                "`pair_limit` must be a non-negative int. Received: "
-                f"pair_limit={pair_limit!r}"
-            )
-        if max_units is not None and not _is_count(max_units, 2):
-            raise ValueError(
-                "`max_units` must be None or an int >= 2 (units described per "
-                f"layer). Received: max_units={max_units!r}"
-            )
-        if not _is_count(sample_seed, 0):
-            raise ValueError(
-                "`sample_seed` must be a non-negative int. Received: "
-                f"sample_seed={sample_seed!r}"
-            )
+        _validation.check_int(pair_limit, "pair_limit", minimum=0)
+        if max_units is not None:
+            _validation.check_int(max_units, "max_units", minimum=2)
+        _validation.check_int(sample_seed, "sample_seed", minimum=0)
         self.layers = layers
         self.every = every
         self.probe = probe
