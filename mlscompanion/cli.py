@@ -4,6 +4,7 @@
     mlscompanion env                               environment + seed audit, to paste
     mlscompanion labs list | run NAME [--quick]    the lab notebooks, headless
     mlscompanion snippet check FILE [...]          is a forum snippet reproducible?
+    mlscompanion snippet render FILE [...]         the snippet with its output, to paste
 """
 
 import argparse
@@ -78,6 +79,22 @@ def _cmd_snippet(args):
     return snippets.cli_main(args)
 
 
+def _snippet_options(q, default_format, formats):
+    """The options ``snippet check`` and ``snippet render`` share."""
+    q.add_argument("file", metavar="FILE", help="the Python snippet")
+    q.add_argument("--runs", type=_positive_int, default=2, help="fresh processes (default 2)")
+    q.add_argument("--seed", type=_non_negative_int, default=None, help="inject mlscompanion.set_seed(S) first")
+    q.add_argument("--format", choices=formats, default=default_format,
+                   help=f"default {default_format}")
+    q.add_argument("--timeout", type=_positive_float, default=300.0, help="seconds per run (default 300)")
+    q.add_argument("--decimals", type=_non_negative_int, default=None,
+                   help="also compare numbers and fingerprints rounded to this many decimals")
+    q.add_argument("--sandbox", choices=("auto", "bwrap", "none"), default="auto",
+                   help="bwrap: bubblewrap isolation; none: limits only; auto (default): "
+                        "bwrap where it works, else none, said in the report")
+    q.set_defaults(func=_cmd_snippet)
+
+
 def build_parser():
     parser = _Parser(prog="mlscompanion", description=__doc__.split("\n\n")[0])
     from mlscompanion import __version__
@@ -107,18 +124,14 @@ def build_parser():
     q.add_argument("--timeout", type=_positive_int, default=600, help="seconds per cell (default 600)")
     q.set_defaults(func=_cmd_labs)
 
-    p = sub.add_parser("snippet", help="check that a forum snippet is reproducible")
+    p = sub.add_parser("snippet", help="check that a forum snippet is reproducible, or render it")
     snip_sub = p.add_subparsers(dest="snippet_command", metavar="ACTION", parser_class=_SnippetParser)
     snip_sub.required = True
-    q = snip_sub.add_parser("check", help="run FILE in fresh processes and compare")
-    q.add_argument("file", metavar="FILE", help="the Python snippet to check")
-    q.add_argument("--runs", type=_positive_int, default=2, help="fresh processes (default 2)")
-    q.add_argument("--seed", type=_non_negative_int, default=None, help="inject mlscompanion.set_seed(S) first")
-    q.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    q.add_argument("--timeout", type=_positive_float, default=300.0, help="seconds per run (default 300)")
-    q.add_argument("--decimals", type=_non_negative_int, default=None,
-                   help="also compare numbers and fingerprints rounded to this many decimals")
-    q.set_defaults(func=_cmd_snippet)
+    q = snip_sub.add_parser("check", help="run FILE in fresh sandboxed processes and compare")
+    _snippet_options(q, "text", ("text", "markdown", "json"))
+    q = snip_sub.add_parser("render", help="FILE with each statement's output as #> lines, "
+                            "and the verdict below: a reprex to paste in the forum")
+    _snippet_options(q, "markdown", ("markdown", "text", "json"))
     return parser
 
 
