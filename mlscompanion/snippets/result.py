@@ -79,10 +79,11 @@ class Run:
 
     @property
     def incidents(self):
-        """What the sandbox had to do in this run, in words (empty when nothing)."""
+        """What the sandbox had to do in this run, in words (empty when nothing).
+
+        A time-out is not repeated here: ``error`` says it.
+        """
         notes = []
-        if self.timed_out:
-            notes.append("killed at the time limit")
         if self.left_behind:
             notes.append(f"{self.left_behind} process(es) left running after the snippet "
                          "ended, all killed")
