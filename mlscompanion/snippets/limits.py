@@ -9,7 +9,7 @@ Example:
 
 >>> limits = Limits.for_run(timeout=60)
 >>> limits.describe()
-'address space 22.9 GiB, 1 GiB a file, 60 s x 2 cores CPU, 10 MB of output a stream'
+'address space 23.5 GiB, 1 GiB a file, 130 s of CPU a process, 10 MB of output a stream'
 """
 
 import dataclasses

@@ -16,8 +16,8 @@ falls back to ``none``, saying so in the report's sandbox line.
 Example:
 
 >>> sandbox = choose("auto")
->>> sandbox.level, sandbox.note
-('bwrap', 'Sandbox: bubblewrap. ...')
+>>> sandbox.level, sandbox.note[:19]
+('bwrap', 'Sandbox: bubblewrap')
 """
 
 import dataclasses
