@@ -4,6 +4,7 @@
     mlscompanion env                               environment + seed audit, to paste
     mlscompanion labs list | run NAME [--quick]    the lab notebooks, headless
     mlscompanion snippet check FILE [...]          is a forum snippet reproducible?
+    mlscompanion snippet render FILE [...]         the snippet with its output, to paste
 """
 
 import argparse
@@ -85,8 +86,28 @@ _CHECK_DESCRIPTION = ("Run FILE in fresh Python processes, compare what they pri
                       "of every Keras model they build, and say whether it is reproducible.\n\n"
                       "Exit code: 0 reproducible, 1 not reproducible, 2 the snippet failed or timed out,\n"
                       "3 bad arguments.")
+_RENDER_DESCRIPTION = ("Run FILE in a sandbox and show it with each statement's output as #> lines,\n"
+                       "then the reproducibility verdict of fresh runs, the model fingerprints\n"
+                       "and the environment: one block to paste in a forum post.\n\n"
+                       "Exit codes as for snippet check.")
 # Help is plain text laid out by hand (one "Example:" line per command), not reST.
 _PLAIN = argparse.RawDescriptionHelpFormatter
+
+
+def _snippet_options(q, default_format, formats):
+    """The options ``snippet check`` and ``snippet render`` share."""
+    q.add_argument("file", metavar="FILE", help="the Python snippet")
+    q.add_argument("--runs", type=_positive_int, default=2, help="fresh processes (default 2)")
+    q.add_argument("--seed", type=_non_negative_int, default=None, help="inject mlscompanion.set_seed(S) first")
+    q.add_argument("--format", choices=formats, default=default_format,
+                   help=f"report format (default {default_format})")
+    q.add_argument("--timeout", type=_positive_float, default=300.0, help="seconds per run (default 300)")
+    q.add_argument("--decimals", type=_non_negative_int, default=None,
+                   help="also compare numbers and fingerprints rounded to this many decimals")
+    q.add_argument("--sandbox", choices=("auto", "bwrap", "none"), default="auto",
+                   help="bwrap: bubblewrap isolation; none: limits only; auto (default): "
+                        "bwrap where it works, else none, said in the report")
+    q.set_defaults(func=_cmd_snippet)
 
 
 def build_parser():
@@ -134,25 +155,24 @@ def build_parser():
     q.add_argument("--timeout", type=_positive_int, default=600, help="seconds per cell (default 600)")
     q.set_defaults(func=_cmd_labs)
 
-    p = sub.add_parser("snippet", help="check that a forum snippet is reproducible",
-                       description="Check that a forum snippet gives the same results on every run.",
+    p = sub.add_parser("snippet", help="check that a forum snippet is reproducible, or render it",
+                       description="Check that a forum snippet gives the same results on every run,\n"
+                                   "or render it with its output for a forum post.",
                        epilog="Example: mlscompanion snippet check answer.py",
                        formatter_class=_PLAIN)
     snip_sub = p.add_subparsers(dest="snippet_command", metavar="ACTION", parser_class=_SnippetParser)
     snip_sub.required = True
-    q = snip_sub.add_parser("check", help="run FILE in fresh processes and compare",
+    q = snip_sub.add_parser("check", help="run FILE in fresh sandboxed processes and compare",
                             description=_CHECK_DESCRIPTION,
                             epilog="Example: mlscompanion snippet check answer.py --runs 2 --format markdown",
                             formatter_class=_PLAIN)
-    q.add_argument("file", metavar="FILE", help="the Python snippet to check")
-    q.add_argument("--runs", type=_positive_int, default=2, help="fresh processes (default 2)")
-    q.add_argument("--seed", type=_non_negative_int, default=None, help="inject mlscompanion.set_seed(S) first")
-    q.add_argument("--format", choices=("text", "markdown", "json"), default="text",
-                   help="report format (default text)")
-    q.add_argument("--timeout", type=_positive_float, default=300.0, help="seconds per run (default 300)")
-    q.add_argument("--decimals", type=_non_negative_int, default=None,
-                   help="also compare numbers and fingerprints rounded to this many decimals")
-    q.set_defaults(func=_cmd_snippet)
+    _snippet_options(q, "text", ("text", "markdown", "json"))
+    q = snip_sub.add_parser("render", help="FILE with each statement's output as #> lines, "
+                            "and the verdict below: a reprex to paste in the forum",
+                            description=_RENDER_DESCRIPTION,
+                            epilog="Example: mlscompanion snippet render answer.py > post.md",
+                            formatter_class=_PLAIN)
+    _snippet_options(q, "markdown", ("markdown", "text", "json"))
     return parser
 
 

@@ -6,8 +6,8 @@ that do not import TensorFlow.
 """
 
 import json
-import os
 import pathlib
+import tempfile
 
 import pytest
 
@@ -80,13 +80,15 @@ def test_runtime_hooks_see_shared_initializer_shuffle_and_only_user_models(injec
     run = injected.runs[0]
     # The Sequential's internal Functional shares its weights: not reported twice.
     assert [(m.name, m.cls, m.params) for m in run.models] == [("sequential", "Sequential", 15)]
-    assert run.facts["fit_calls"] == [{"shuffle": True, "explicit": False, "line": 11}]
+    assert run.facts["fit_calls"] == [{"shuffle": True, "explicit": False, "line": 12}]
     assert run.facts["shared_initializers"] == [{
         "initializer": "GlorotUniform",
         "used_by": ["dense.kernel_initializer", "dense_1.kernel_initializer"]}]
     shared = next(f for f in injected.findings if f.code == "SHARED_INITIALIZER")
     assert "in a loop" in shared.detail and "dense_1.kernel_initializer" in shared.detail
-    assert run.stdout == "True\n"
+    # Computed in the run: the shared instance gave both layers the same kernel, and fit
+    # changed it (a snippet that never trained, or fresh initializers, would print False).
+    assert run.stdout == "same initial kernels: True\nkernel moved: True\n"
 
 
 # ------------------------------------------------------------------ without TensorFlow
@@ -132,14 +134,14 @@ def test_snippet_exception_and_nonzero_exit_are_failures():
 
 
 def test_each_run_has_its_own_temporary_folder_removed_afterwards(tmp_path, monkeypatch):
-    probe = tmp_path / "probe.txt"
-    monkeypatch.setenv("MLSC_TEST_PROBE", str(probe))
+    runs_root = tmp_path / "runs"
+    runs_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(runs_root))  # where the run folders go
     monkeypatch.chdir(tmp_path)
     result = snippets.check(SNIPPETS / "writes_files.py", runs=2)
     assert result.status == "reproducible", result.line_diffs
     assert result.runs[0].stdout == "cwd: <workdir>\nfiles: ['weights.txt']\n"
-    workdir = probe.read_text()  # the last run's folder
-    assert not os.path.exists(workdir)
+    assert list(runs_root.iterdir()) == []  # each run's folder is gone
     assert not (tmp_path / "weights.txt").exists()
     assert not (SNIPPETS / "weights.txt").exists()
 

@@ -2,11 +2,14 @@
 
 Used by ``runner.py`` as::
 
-    python -m mlscompanion.snippets._bootstrap RESULT_JSON SNIPPET [--seed S] [--decimals D]
+    python -m mlscompanion.snippets._bootstrap RESULT_JSON SNIPPET [--seed S] [--decimals D] [--reprex]
 
 The snippet runs unchanged, as ``__main__`` (``runpy.run_path``), with
 ``sys.path[0]`` set to its folder like ``python SNIPPET`` would. Its stdout
 and stderr are left alone; everything the check needs goes to RESULT_JSON.
+With ``--reprex`` reprexlite evaluates it statement by statement instead,
+and RESULT_JSON also holds the code with each statement's output as ``#>``
+lines (this process is the sandboxed one: the checker never runs the code).
 
 How models are found: when (and only if) the snippet imports Keras, an
 import hook wraps ``keras.Model.__new__`` so that every model the snippet
@@ -248,12 +251,42 @@ def _describe_error(error, snippet):
     return f"{type(error).__name__}: {error}{where}"
 
 
+_TRACEBACK = "Traceback (most recent call last):\n"
+
+
+def _run_reprex(snippet):
+    """(exit code, error, reprex text): the snippet evaluated by reprexlite.
+
+    Like R's reprex, a statement that raises shows its traceback as ``#>``
+    lines and the next statements still run; the first error is reported.
+    """
+    from reprexlite import Reprex, ReprexConfig
+
+    with open(snippet, encoding="utf-8-sig") as handle:
+        source = handle.read()
+    config = ReprexConfig(venue="py", advertise=False, session_info=False)
+    scope = {"__name__": "__main__", "__file__": snippet}
+    try:
+        reprex = Reprex.from_input(source, config=config, scope=scope)
+    except SystemExit as stop:
+        return (_exit_code(stop.code), "the snippet called sys.exit(), which ends a reprex "
+                "before its output can be shown", None)
+    error = None
+    for statement, result in zip(reprex.statements, reprex.results):
+        if result.raw is None and (result.stdout or "").startswith(_TRACEBACK):
+            first = statement.raw_code.strip().splitlines()[0]
+            error = f"{result.stdout.splitlines()[-1]} (in the statement `{first}`)"
+            break
+    return (1 if error else 0), error, reprex.render()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="mlscompanion.snippets._bootstrap")
     parser.add_argument("result")
     parser.add_argument("snippet")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--decimals", type=int, default=None)
+    parser.add_argument("--reprex", action="store_true")
     args = parser.parse_args(argv)
 
     snippet = os.path.abspath(args.snippet)
@@ -270,9 +303,12 @@ def main(argv=None):
 
         set_seed(args.seed)
 
-    exit_code, error = 0, None
+    exit_code, error, reprex = 0, None, None
     try:
-        runpy.run_path(snippet, run_name="__main__")
+        if args.reprex:
+            exit_code, error, reprex = _run_reprex(snippet)
+        else:
+            runpy.run_path(snippet, run_name="__main__")
     except SystemExit as stop:
         exit_code = _exit_code(stop.code)
     except BaseException as failure:  # noqa: BLE001 - report whatever the snippet raised
@@ -280,7 +316,7 @@ def main(argv=None):
         exit_code = 1
     sys.stdout.flush()
 
-    report = {"exit_code": exit_code, "error": error}
+    report = {"exit_code": exit_code, "error": error, "reprex": reprex}
     keras_imported = "keras" in sys.modules
     try:
         models = recorder.models() if keras_imported else []

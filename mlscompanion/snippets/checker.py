@@ -15,12 +15,18 @@ import tempfile
 import threading
 
 from mlscompanion.snippets import audit, compare, runner
+from mlscompanion.snippets import sandbox as sandboxes
 from mlscompanion.snippets.result import (
     EXIT_CODES, FAILED, NOT_REPRODUCIBLE, REPRODUCIBLE, SINGLE_RUN, SnippetResult)
 
 __all__ = ["check", "load_snippet", "PARALLEL_RUNS"]
 
 PARALLEL_RUNS = 2  # fresh processes at a time (a TensorFlow start-up mostly uses one core)
+
+
+def parallel_runs():
+    """Runs at a time: ``PARALLEL_RUNS``, or 1 when a GPU is visible (no fight for its memory)."""
+    return 1 if sandboxes.gpu_device_files() else PARALLEL_RUNS
 
 
 def _is_int(value):
@@ -101,7 +107,8 @@ def _environment(runs):
     return env, format_environment(env)
 
 
-def check(path_or_source, runs=2, seed=None, timeout=300.0, decimals=None, progress=None):
+def check(path_or_source, runs=2, seed=None, timeout=300.0, decimals=None, progress=None,
+          sandbox="auto", reprex=False):
     """Run a snippet ``runs`` times, each in a fresh process, and compare.
 
     Args:
@@ -113,7 +120,12 @@ def check(path_or_source, runs=2, seed=None, timeout=300.0, decimals=None, progr
         decimals: also compare numbers and fingerprints rounded to this
             many decimals (a tolerance for float noise between machines).
         progress: optional ``callback(run_number, runs)`` called as each run starts
-            (runs go ``PARALLEL_RUNS`` = 2 at a time).
+            (runs go ``PARALLEL_RUNS`` = 2 at a time, one at a time when a GPU is visible).
+        sandbox: "auto" (bubblewrap where it works, else "none", said in the
+            report), "bwrap" or "none"; see ``sandbox.py``.
+        reprex: evaluate statement by statement with reprexlite and keep the
+            code with its output as ``#>`` lines in each run's ``reprex``
+            (what ``render_reprex`` shows); the runs are compared on that text.
 
     Returns:
         A ``SnippetResult``: ``status``, ``exit_code`` (0 reproducible,
@@ -126,19 +138,21 @@ def check(path_or_source, runs=2, seed=None, timeout=300.0, decimals=None, progr
     ('not reproducible', 1)
     """
     _check_arguments(runs, seed, timeout, decimals)
+    chosen = sandboxes.choose(sandbox)
     try:
         name, path, source = load_snippet(path_or_source)
     except _NotPython as error:
-        return _failed(str(path_or_source), str(error), seed, decimals, timeout, [])
+        return _sandboxed(_failed(str(path_or_source), str(error), seed, decimals, timeout, []),
+                          chosen)
     problem = _syntax_error(source, name)
     if problem:
-        return _failed(name, problem, seed, decimals, timeout, [])
+        return _sandboxed(_failed(name, problem, seed, decimals, timeout, []), chosen)
     static = audit.static_audit(source)
     with tempfile.TemporaryDirectory(prefix="mlsc-source-") as folder:
         if path is None:
             path = os.path.join(folder, "snippet.py")
             pathlib.Path(path).write_text(source, encoding="utf-8")
-        records = _run_all(path, runs, seed, decimals, timeout, progress)
+        records = _run_all(path, runs, seed, decimals, timeout, progress, chosen, reprex)
     facts = next((r.facts for r in records if r.ok and r.facts), {})
     findings = audit.merge(static, facts, seed_injected=seed is not None)
     failed = [r for r in records if not r.ok]
@@ -146,12 +160,17 @@ def check(path_or_source, runs=2, seed=None, timeout=300.0, decimals=None, progr
         result = _failed(name, f"run {failed[0].index}: {failed[0].error}", seed, decimals,
                          timeout, records, runs_requested=runs)
         result.findings = findings
-        return result
-    return _compared(name, records, findings, seed, decimals, timeout)
+        return _sandboxed(result, chosen)
+    return _sandboxed(_compared(name, records, findings, seed, decimals, timeout), chosen)
 
 
-def _run_all(path, runs, seed, decimals, timeout, progress):
-    """Run ``runs`` fresh processes, ``PARALLEL_RUNS`` at a time, in order of index.
+def _sandboxed(result, chosen):
+    result.sandbox, result.sandbox_note = chosen.level, chosen.note
+    return result
+
+
+def _run_all(path, runs, seed, decimals, timeout, progress, chosen, reprex):
+    """Run ``runs`` fresh processes, ``parallel_runs()`` at a time, in order of index.
 
     After a failed run no new run starts (runs already going finish).
     """
@@ -163,12 +182,12 @@ def _run_all(path, runs, seed, decimals, timeout, progress):
         if progress is not None:
             progress(index, runs)
         record = runner.run_snippet(path, index=index, seed=seed, decimals=decimals,
-                                    timeout=timeout)
+                                    timeout=timeout, sandbox=chosen, reprex=reprex)
         if not record.ok:
             stop.set()  # set before this worker takes the next index: no race
         return record
 
-    with ThreadPoolExecutor(max_workers=min(PARALLEL_RUNS, runs)) as pool:
+    with ThreadPoolExecutor(max_workers=min(parallel_runs(), runs)) as pool:
         return [record for record in pool.map(one, range(1, runs + 1)) if record is not None]
 
 
@@ -185,7 +204,7 @@ def _failed(name, error, seed, decimals, timeout, records, runs_requested=None):
 
 
 def _compared(name, records, findings, seed, decimals, timeout):
-    stdouts = [r.stdout for r in records]
+    stdouts = [r.stdout if r.reprex is None else r.reprex for r in records]
     diffs, omitted = compare.line_diffs(stdouts)
     models = compare.model_diffs(records, decimals)
     result = SnippetResult(

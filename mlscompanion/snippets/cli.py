@@ -1,4 +1,5 @@
-"""``mlscompanion snippet check FILE``: the command's glue around ``check`` and ``render``.
+"""``mlscompanion snippet check|render FILE``: the commands' glue around ``check``,
+``reprex`` and their renderers.
 
 Exit codes: 0 reproducible, 1 not reproducible, 2 the snippet failed or
 timed out, 3 bad arguments (raised as ValueError, mapped by ``mlscompanion.cli``).
@@ -9,6 +10,7 @@ import sys
 
 from mlscompanion.snippets.checker import check
 from mlscompanion.snippets.report import render
+from mlscompanion.snippets.reprex import render_reprex, reprex
 
 __all__ = ["cli_main"]
 
@@ -18,10 +20,14 @@ def _progress(index, runs):
 
 
 def cli_main(args):
-    """Run the check described by the parsed ``args``, print the report, return the exit code."""
-    result = check(pathlib.Path(args.file), runs=args.runs, seed=args.seed,
-                   timeout=args.timeout, decimals=args.decimals,
-                   progress=_progress if sys.stderr.isatty() else None)
+    """Run the check (or render) the parsed ``args`` describe, print it, return the exit code."""
+    command = reprex if args.snippet_command == "render" else check
+    result = command(pathlib.Path(args.file), runs=args.runs, seed=args.seed,
+                     timeout=args.timeout, decimals=args.decimals, sandbox=args.sandbox,
+                     progress=_progress if sys.stderr.isatty() else None)
     color = args.format == "text" and sys.stdout.isatty()
-    print(render(result, args.format, color=color))
+    if args.snippet_command == "render":
+        print(render_reprex(result, args.format, color=color))
+    else:
+        print(render(result, args.format, color=color))
     return result.exit_code

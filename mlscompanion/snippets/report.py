@@ -10,11 +10,12 @@ Example:
 import dataclasses
 import io
 import json
+import re
 
 from mlscompanion.snippets.compare import differing_spans
 from mlscompanion.snippets.result import FAILED, NOT_REPRODUCIBLE, REPRODUCIBLE
 
-__all__ = ["render", "FORMATS"]
+__all__ = ["render", "FORMATS", "safe", "fenced", "sandbox_lines", "device_line"]
 
 FORMATS = ("text", "markdown", "json")
 _VERDICT_STYLE = {REPRODUCIBLE: "bold green", NOT_REPRODUCIBLE: "bold red",
@@ -35,6 +36,53 @@ def render(result, format="text", color=False, width=100):
     if format == "json":
         return json.dumps(dataclasses.asdict(result), indent=2, default=str)
     raise ValueError(f"`format` must be one of {', '.join(FORMATS)}. Received: format={format!r}")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def safe(text):
+    """Snippet output made inert for a terminal: control characters (ANSI escapes,
+    carriage returns, bells) shown as ``\\x1b`` etc., never sent as they are."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def fenced(text, info="text"):
+    """``text`` in a Markdown code fence longer than any backtick run inside it,
+    so snippet output cannot close the fence and inject Markdown into the post."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}{info}", safe(text), fence]
+
+
+def _cell(text):
+    """Snippet-chosen text (a model name) made safe for a Markdown table cell."""
+    return safe(str(text)).replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+
+
+def _facts(result):
+    return next((run.facts for run in result.runs if run.facts.get("device")), {})
+
+
+def device_line(result):
+    """Where the runs computed and whether GPU determinism was on, from the runs' facts."""
+    facts = _facts(result)
+    device = facts.get("device")
+    if not device:
+        return None
+    if device == "CPU":
+        return "Device: CPU (GPU determinism does not apply)"
+    state = {True: "on", False: "off"}.get(facts.get("deterministic"), "unknown")
+    return f"Device: {device}; GPU determinism: {state}; runs went one at a time"
+
+
+def sandbox_lines(result):
+    """The sandbox's one-line note, then what it had to do in each run."""
+    lines = [result.sandbox_note] if result.sandbox_note else []
+    for run in result.runs:
+        if run.incidents:
+            lines.append(f"Run {run.index}: " + "; ".join(run.incidents) + ".")
+    return lines
 
 
 def _setup(result):
@@ -90,7 +138,9 @@ def _text(result, color, width):
     console.print(Text.assemble(("Snippet check: ", "bold"), result.file, f"  ({_setup(result)})"))
     console.print(Text.assemble(
         ("Verdict: ", "bold"), (result.status.upper(), _VERDICT_STYLE.get(result.status, "bold yellow"))))
-    console.print(result.message)
+    console.print(Text(safe(result.message)))
+    for line in filter(None, [device_line(result), *sandbox_lines(result)]):
+        console.print(Text(line, style="dim"))
 
     if result.runs:
         table = Table(title="Runs", title_justify="left", show_edge=False)
@@ -98,18 +148,19 @@ def _text(result, color, width):
             table.add_column(column)
         for run in result.runs:
             table.add_row(str(run.index), "-" if run.returncode is None else str(run.returncode),
-                          f"{run.seconds:.1f}", str(len(run.models)), run.error or "")
+                          f"{run.seconds:.1f}", str(len(run.models)),
+                          Text(safe("; ".join(filter(None, [run.error, *run.incidents])))))
         console.print()
         console.print(table)
 
     if result.status == FAILED:
         console.print()
         console.print(Text("Error", style="bold red"))
-        console.print(Text(result.error or ""))
+        console.print(Text(safe(result.error or "")))
         run = _failed_run(result)
         if run is not None and run.stderr.strip():
             console.print(Text(f"stderr of run {run.index} (last lines):", style="bold"))
-            console.print(Text(_stderr_tail(run), style="dim"))
+            console.print(Text(safe(_stderr_tail(run)), style="dim"))
 
     if result.line_diffs:
         console.print()
@@ -133,7 +184,7 @@ def _text(result, color, width):
             table.add_column(column)
         for model in result.models:
             others = _others(result, model)
-            table.add_row(str(model.index), model.name, model.cls, str(model.params),
+            table.add_row(str(model.index), safe(model.name), model.cls, str(model.params),
                           model.fingerprint, *([model.rounded or "-"] if rounded else []),
                           Text(others, style="red" if others.startswith("DIFF") else "green"))
         console.print()
@@ -168,7 +219,7 @@ def _indented(renderable):
 def _marked(line, spans, offset, style):
     from rich.text import Text
 
-    text = Text(line, style=style)
+    text = Text(_CONTROL.sub("?", line), style=style)  # same length: the spans still fit
     for start, end in spans:
         text.stylize(f"bold reverse {style}", start + offset, end + offset)
     return text
@@ -177,14 +228,24 @@ def _marked(line, spans, offset, style):
 # ---------------------------------------------------------------- Markdown
 
 def _markdown(result):
-    lines = [f"**Snippet check of `{result.file}`: {result.status}** ({_setup(result)})", "",
-             f"> {result.message}", ""]
+    lines = [f"**Snippet check of `{_cell(result.file)}`: {result.status}** ({_setup(result)})", ""]
+    lines += _markdown_body(result)
+    for line in filter(None, [device_line(result), *sandbox_lines(result)]):
+        lines += [f"<sub>{line}</sub>", ""]
+    return "\n".join(lines).rstrip("\n")
+
+
+def _markdown_body(result):
+    """Verdict, error, fingerprints, differences, findings, environment, in Markdown."""
+    message = ("The snippet failed; the error is below." if result.status == FAILED
+               else result.message)
+    lines = [f"> {message}", ""]
     if result.status == FAILED:
-        lines += ["**Error**", "", "```text", result.error or ""]
+        error = result.error or ""
         run = _failed_run(result)
         if run is not None and run.stderr.strip():
-            lines += ["", f"# stderr of run {run.index} (last lines)", _stderr_tail(run)]
-        lines += ["```", ""]
+            error += f"\n\n# stderr of run {run.index} (last lines)\n{_stderr_tail(run)}"
+        lines += ["**Error**", "", *fenced(error), ""]
     if result.models:
         rounded = result.decimals is not None
         header = f" run 1, {result.decimals} decimals |" if rounded else ""
@@ -193,20 +254,21 @@ def _markdown(result):
                   "|---|---|---|---:|---|" + ("---|" if rounded else "") + "---|"]
         for model in result.models:
             cell = f" `{model.rounded}` |" if rounded else ""
-            lines.append(f"| {model.index} | {model.name} | {model.cls} | {model.params} | "
+            lines.append(f"| {model.index} | {_cell(model.name)} | {model.cls} | {model.params} | "
                          f"`{model.fingerprint}` |{cell} {_others(result, model)} |")
         lines.append("")
     if result.line_diffs:
-        lines += ["**Output that differs** (run 1 vs other runs)", "", "```diff"]
+        body = []
         for diff in result.line_diffs:
-            lines.append(f"@@ line {diff.line}, run {diff.run} @@")
+            body.append(f"@@ line {diff.line}, run {diff.run} @@")
             if diff.first is not None:
-                lines.append("-" + diff.first)
+                body.append("-" + diff.first)
             if diff.other is not None:
-                lines.append("+" + diff.other)
+                body.append("+" + diff.other)
         if result.omitted_line_diffs:
-            lines.append(f"@@ ... {result.omitted_line_diffs} more differing line(s) @@")
-        lines += ["```", ""]
+            body.append(f"@@ ... {result.omitted_line_diffs} more differing line(s) @@")
+        lines += ["**Output that differs** (run 1 vs other runs)", "",
+                  *fenced("\n".join(body), "diff"), ""]
     if result.findings:
         lines += ["**Why, and the fix**", ""]
         for number, finding in enumerate(result.findings, start=1):
@@ -216,6 +278,5 @@ def _markdown(result):
                          + f" *Fix:* {finding.fix}")
         lines.append("")
     if result.environment:
-        lines += ["**Environment**", "", "```text", _environment_block(result),
-                  "```"]
-    return "\n".join(lines).rstrip("\n")
+        lines += ["**Environment**", "", *fenced(_environment_block(result)), ""]
+    return lines

@@ -53,7 +53,13 @@ class ModelPrint:
 
 @dataclass
 class Run:
-    """One fresh-process run of the snippet."""
+    """One fresh-process run of the snippet.
+
+    ``sandbox`` is the level it ran at (``"bwrap"`` or ``"none"``),
+    ``left_behind`` how many processes it left running (all killed),
+    ``dropped`` the bytes of output beyond the cap, per stream, and
+    ``reprex`` the code with its output as ``#>`` lines (``render`` only).
+    """
 
     index: int
     returncode: int | None
@@ -66,6 +72,24 @@ class Run:
     facts: dict = field(default_factory=dict)
     environment: dict = field(default_factory=dict)
     environment_text: str = ""
+    sandbox: str = ""
+    left_behind: int = 0
+    dropped: dict = field(default_factory=dict)
+    reprex: str | None = None
+
+    @property
+    def incidents(self):
+        """What the sandbox had to do in this run, in words (empty when nothing).
+
+        A time-out is not repeated here: ``error`` says it.
+        """
+        notes = []
+        if self.left_behind:
+            notes.append(f"{self.left_behind} process(es) left running after the snippet "
+                         "ended, all killed")
+        for stream, count in sorted(self.dropped.items()):
+            notes.append(f"{stream} cut at the cap, {count / 1e6:.1f} MB dropped")
+        return notes
 
     @property
     def ok(self):
@@ -117,6 +141,8 @@ class SnippetResult:
     error: str | None = None
     environment: dict = field(default_factory=dict)
     environment_text: str = ""
+    sandbox: str = ""
+    sandbox_note: str = ""
 
     @property
     def reproducible(self):

@@ -1,0 +1,166 @@
+"""Where a snippet runs: inside bubblewrap, or as a plain process with limits.
+
+Two levels:
+
+- ``bwrap``: bubblewrap (``apt-get install bubblewrap``) gives the run a
+  read-only view of only what Python, the installed packages and the
+  snippet need, one writable folder (the run's), an empty ``/tmp``, no
+  network, and a PID namespace that dies with the checker.
+- ``none``: a plain process; HOME and TMPDIR in the run's folder, the
+  environment cleared (``childenv.py``), resource limits (``limits.py``),
+  and every process it starts killed at the end (``_supervisor.py``).
+
+``auto`` (the default) takes ``bwrap`` when it works here and otherwise
+falls back to ``none``, saying so in the report's sandbox line.
+
+Example:
+
+>>> sandbox = choose("auto")
+>>> sandbox.level, sandbox.note[:19]
+('bwrap', 'Sandbox: bubblewrap')
+"""
+
+import dataclasses
+import functools
+import glob
+import os
+import shutil
+import subprocess
+import sys
+
+__all__ = ["Sandbox", "choose", "bwrap_problem", "MODES", "BWRAP", "NONE"]
+
+BWRAP, NONE, AUTO = "bwrap", "none", "auto"
+MODES = (AUTO, BWRAP, NONE)
+
+BWRAP_NOTE = (
+    "Sandbox: bubblewrap. Only the run's own folder is writable; your HOME, the rest "
+    "of /tmp and the network are out of reach; the run has its own PID namespace, a "
+    "cleared environment and resource limits. Not covered: a flaw in the kernel or in "
+    "bubblewrap; the snippet can read the system, Python and the installed packages, "
+    "and use CPU and memory up to the limits.")
+NONE_NOTE = (
+    "Sandbox: none{why}. HOME and TMPDIR are in the run's folder, the environment is "
+    "cleared, resource limits apply and every process the snippet starts is killed at "
+    "the end. Not covered: the snippet runs as you, so it can read and change your "
+    "files by their full path, use the network and signal your processes{hint}.")
+_HINT = "; install bubblewrap (apt-get install bubblewrap) for isolation"
+
+# Read-only files of /etc that Python and the libraries read; the rest of /etc stays hidden.
+_ETC = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
+        "/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/etc/hosts", "/etc/alternatives",
+        "/etc/mime.types", "/etc/ssl/certs", "/etc/fonts")
+_TOP_LEVEL = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+_GPU_DEVICES = ("/dev/nvidia*", "/dev/nvidia-caps/*", "/dev/dri/*", "/dev/kfd")
+
+
+@dataclasses.dataclass(frozen=True)
+class Sandbox:
+    """The chosen level (``"bwrap"`` or ``"none"``) and the report's one-line note."""
+
+    level: str
+    note: str
+
+
+@functools.lru_cache(maxsize=None)
+def bwrap_problem():
+    """None when bubblewrap works here, else why not (in words)."""
+    path = shutil.which("bwrap")
+    if path is None:
+        return "bwrap is not installed"
+    probe = [path, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/",
+             "--proc", "/proc", "--dev", "/dev", "true"]
+    try:
+        done = subprocess.run(probe, stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=20, text=True, errors="replace")
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"bwrap could not start ({error})"
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        return f"bwrap cannot create namespaces here ({reason})"
+    return None
+
+
+def choose(mode=AUTO):
+    """The ``Sandbox`` for ``mode`` ("auto", "bwrap" or "none").
+
+    Raises ``ValueError`` for an unknown mode, or for "bwrap" where it does not work.
+    """
+    if mode not in MODES:
+        raise ValueError(f"`sandbox` must be one of {', '.join(MODES)}. Received: sandbox={mode!r}")
+    if mode == NONE:
+        return Sandbox(NONE, NONE_NOTE.format(why=" (asked for)", hint=_HINT))
+    problem = bwrap_problem()
+    if problem is None:
+        return Sandbox(BWRAP, BWRAP_NOTE)
+    if mode == BWRAP:
+        raise ValueError(f"`sandbox` is 'bwrap' but {problem}: install bubblewrap "
+                         "(apt-get install bubblewrap) or use sandbox='auto'. "
+                         "Received: sandbox='bwrap'")
+    return Sandbox(NONE, NONE_NOTE.format(why=f" (bubblewrap is not available: {problem})",
+                                          hint=_HINT))
+
+
+def gpu_device_files():
+    """The accelerator device files here (``/dev/nvidia0``, ``/dev/kfd``, ...)."""
+    return sorted({path for pattern in _GPU_DEVICES for path in glob.glob(pattern)})
+
+
+def _python_paths(package_root, env):
+    """Folders Python and the installed packages need, read-only (no cwd, no HOME at large)."""
+    paths = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, package_root]
+    prefixes = tuple(os.path.realpath(p) + os.sep for p in paths[:4])
+    for entry in sys.path:
+        if not entry or not os.path.isabs(entry):
+            continue
+        real = os.path.realpath(entry)
+        if (real.startswith(prefixes) or os.path.basename(real) in ("site-packages", "dist-packages")
+                or real.endswith((".zip", ".egg"))):
+            paths.append(entry)
+    for name in ("PYTHONPATH", "LD_LIBRARY_PATH"):
+        paths += [p for p in env.get(name, "").split(os.pathsep) if os.path.isabs(p)]
+    paths.append(os.path.dirname(os.path.realpath(sys.executable)))
+    return paths
+
+
+def _bind(option, path):
+    """``[option, real, path]`` for an existing path (also at its real location)."""
+    if not os.path.exists(path):
+        return []
+    real = os.path.realpath(path)
+    args = [option, real, real]
+    if real != os.path.abspath(path):
+        args += [option, real, os.path.abspath(path)]
+    return args
+
+
+def bwrap_command(command, run_root, workdir, snippet, package_root, env):
+    """``command`` wrapped in bubblewrap for a run in ``run_root``.
+
+    The order matters: the empty ``/tmp`` comes first, then the folders
+    bound into it (the run's folder, the snippet file, a venv under /tmp).
+    """
+    args = [shutil.which("bwrap"), "--unshare-all", "--die-with-parent", "--new-session",
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+            "--ro-bind", "/usr", "/usr"]
+    for top in _TOP_LEVEL:
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    for path in _ETC:
+        args += ["--ro-bind-try", path, path]
+    args += ["--ro-bind-try", "/sys", "/sys"]
+    for device in gpu_device_files():
+        args += ["--dev-bind", device, device]
+    seen = set()
+    for path in _python_paths(package_root, env):
+        real = os.path.realpath(path)
+        if real in seen or real.startswith("/usr/"):
+            continue
+        seen.add(real)
+        args += _bind("--ro-bind", path)
+    args += ["--bind", run_root, run_root]
+    args += _bind("--ro-bind", snippet)
+    args += ["--chdir", workdir, "--"]
+    return args + list(command)
