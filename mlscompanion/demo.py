@@ -3,9 +3,10 @@
 It answers the forum question "C2W1 Individual Neurons and Classification"
 (docs/questions.md): if neurons get the same data, why do they end up different?
 
-Two copies of the forum's 2-2-1 network start from the same symmetric point;
-the tied one keeps w1=w3, w2=w4, w5=w6 and never differentiates, the untied
-one (nudged by a small seeded perturbation) separates into two units.
+Two copies of the forum's 2-2-1 network start from the same point, the
+symmetric start nudged by a small seeded perturbation; the untied one
+separates into two units, the tied one is kept at w1=w3, w2=w4, w5=w6 by its
+constraints (from the first optimizer step on) and never differentiates.
 """
 
 import os
@@ -45,11 +46,12 @@ def run(epochs=10, out="demo_out", seed=1234, perturbation=0.05, reps=100, verbo
         raise ValueError(f"`epochs` must be a positive int. Received: epochs={epochs!r}")
     os.makedirs(out, exist_ok=True)
     echo(f"The forum's 2-2-1 network on the coffee data ({200 * reps} rows), {epochs} epochs, "
-         f"seed {seed}, both from the same symmetric start.")
+         f"seed {seed}, both from the same start: symmetric, nudged by a seeded perturbation "
+         f"of {perturbation:g}.")
     echo("[1/2] tied: w1=w3, w2=w4, w5=w6 kept by constraints")
-    tied = train_forum_network(True, 0.0, epochs, seed, reps, verbose=verbose,
+    tied = train_forum_network(True, perturbation, epochs, seed, reps, verbose=verbose,
                                label="tied by constraints (w1=w3, w2=w4, w5=w6)")
-    echo(f"[2/2] untied: the same start nudged by a seeded perturbation of {perturbation:g}")
+    echo("[2/2] untied: the same start, no constraints")
     untied = train_forum_network(False, perturbation, epochs, seed, reps, verbose=verbose,
                                  label=f"no constraints, start perturbed by {perturbation:g}")
     result = DemoResult(tied=tied, untied=untied, seed=seed, perturbation=perturbation)
@@ -61,7 +63,8 @@ def run(epochs=10, out="demo_out", seed=1234, perturbation=0.05, reps=100, verbo
     plot_tied_vs_untied(result).savefig(path, dpi=110)
     same = all(tied.after[a] == tied.after[b] for a, b in (("w1", "w3"), ("w2", "w4"), ("w5", "w6")))
     echo("")
-    echo(f"Tied units identical after training: {'yes, to the last bit' if same else 'NO'}; "
+    echo(f"Tied units identical after training: {'yes, to the last bit' if same else 'NO'} "
+         f"(at the start w1 - w3 = {tied.before['w1'] - tied.before['w3']:.4f}); "
          f"untied units: effective width {untied.effective_width}.")
     echo(f"Figure: {path}")
     return result, path

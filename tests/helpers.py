@@ -26,7 +26,8 @@ def issue_model(seed=1):
 
 
 def as_np(x):
-    return keras.ops.convert_to_numpy(x)
+    """A backend tensor or variable as a NumPy array (the one copy of this helper)."""
+    return np.asarray(keras.ops.convert_to_numpy(x))
 
 
 def max_unit_gap(model, layer="layer1"):

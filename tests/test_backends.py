@@ -13,16 +13,15 @@ import pytest
 import mlscompanion as mlc
 from mlscompanion.constraints import TieEntries, TieInputs, TieUnits
 from mlscompanion.initializers import FromArray, IdenticalUnits, TiedUnits
-from tests.helpers import coffee
+from tests.helpers import as_np, coffee
 
 BACKEND = keras.backend.backend()
 
 
-def as_np(x):
-    return np.asarray(keras.ops.convert_to_numpy(x))
-
-
 def tied_model(jit_compile):
+    """Units 0 and 1 of layer1 start equal (TiedUnits) but feed layer2 through
+    different weights (only output 0's are tied), so they get different
+    gradients at every step: only the constraints keep them equal."""
     model = keras.Sequential([
         keras.Input((2,)),
         keras.layers.Dense(4, activation="sigmoid", name="layer1",
@@ -130,7 +129,11 @@ def test_environment_names_this_backend():
     assert env["backend"] == BACKEND
     module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}[BACKEND]
     assert env["backend_version"] == __import__(module).__version__
-    assert env["device"] == "CPU"
+    # the kind of device the backend puts a new tensor on, whatever this machine has
+    where = keras.ops.ones((1,)).device
+    where = str(where() if callable(where) else where).upper()
+    expected = "GPU" if ("GPU" in where or "CUDA" in where) else "TPU" if "TPU" in where else "CPU"
+    assert env["device"] == expected, where
 
 
 # ----- wide layers (backend-neutral as well) ---------------------------------

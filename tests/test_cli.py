@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 
@@ -18,6 +19,9 @@ def test_demo_runs_end_to_end_and_writes_its_png(tmp_path):
     for text in ("w1", "w6", "b3", "effective width of layer1", "tied: 1", "untied: 2",
                  "Tied units identical after training: yes"):
         assert text in out.stdout
+    # the tied run started apart (so "yes" is the tie's doing, not the start's)
+    gap = re.search(r"at the start w1 - w3 = (-?[0-9.]+)", out.stdout)
+    assert gap and abs(float(gap.group(1))) > 0.01
     assert "Epoch 2/2" in out.stdout  # the learner sees it move
 
 

@@ -48,6 +48,29 @@ def test_unit_outputs_match_the_model(result):
     assert all(0.0 <= u.active_fraction <= 1.0 for u in result.units)
 
 
+@pytest.mark.slow
+def test_full_budget_each_unit_detects_one_edge_of_the_good_roast_triangle():
+    """The notebook's full budget (tiled 300x, 10 epochs, Adam(0.01)); quick mode's
+    3 epochs do not get there (two units take the slanted edge), as it says."""
+    import re
+
+    full = coffee.train_coffee(coffee.prepare_coffee(reps=300), epochs=10, learning_rate=0.01)
+    assert full.accuracy == 1.0 and full.effective_width == 3
+    edges = {}
+    for unit in full.units:
+        for kind, pattern in (("cold", r"too low temperature \(t < ([0-9.]+) °C\)"),
+                              ("short", r"too short a duration \(d < ([0-9.]+) min\)"),
+                              ("hot and long", r"above the line d = (-[0-9.]+)·t \+ ([0-9.]+)\)")):
+            match = re.search(pattern, unit.detects)
+            if match:
+                edges[kind] = [float(g) for g in match.groups()]
+    assert set(edges) == {"cold", "short", "hot and long"}  # one edge per unit
+    # the rule's edges: t = 175, d = 12, d = -3/85 t + 21 (the lab: 175, 12.0, -0.033 t + 20.6)
+    assert edges["cold"][0] == pytest.approx(175, abs=3)
+    assert edges["short"][0] == pytest.approx(12.0, abs=0.2)
+    assert edges["hot and long"] == pytest.approx([-3 / 85, 21.0], abs=0.5) and edges["hot and long"][0] < -0.03
+
+
 def test_good_roast_rule_matches_the_labels():
     X, y = datasets.load_coffee_data()
     assert np.array_equal(coffee.good_roast(X[:, 0], X[:, 1]), y[:, 0] == 1)

@@ -14,7 +14,8 @@ def test_two_linear_layers_are_one_matrix():
     np.testing.assert_allclose(result.two_layer, result.one_layer, atol=1e-5)
     assert result.max_abs_diff < 1e-5
     assert (result.params_two_layer, result.params_one_layer) == (20, 6)
-    assert result.rank <= 2
+    # generic random kernels: the product has full rank min(3, 4, 2) = 2, not less
+    assert result.rank == np.linalg.matrix_rank(result.W1 @ result.W2) == 2
 
 
 def test_a_narrow_middle_limits_the_rank():
@@ -66,7 +67,7 @@ def test_sawtooth_has_the_promised_teeth():
 
 @pytest.mark.slow
 def test_depth_wins_on_the_sawtooth():
-    # Small budget (one seed, 800 steps): measured ~1.1e-2 deep vs ~4.8e-2 shallow.
+    # The notebook's quick budget (one seed, 800 steps): measured ~1.1e-2 deep vs ~4.8e-2 shallow.
     result = depth.compare_depth_width("sawtooth", deep=[32, 32, 32], seeds=(0,), epochs=16)
     assert result.deep.params == result.shallow.params == 2209
     assert result.winner == "deep-narrow"
@@ -75,10 +76,11 @@ def test_depth_wins_on_the_sawtooth():
 
 @pytest.mark.slow
 def test_depth_does_not_win_on_the_square():
-    # Two seeds, 200 steps: both fit x^2 and the seeds' errors overlap.
-    result = depth.compare_depth_width("square", deep=[32, 32, 32], seeds=(0, 1), epochs=4)
-    assert result.winner != "deep-narrow"
-    assert max(result.deep.mse.max(), result.shallow.mse.max()) < 1e-2
+    # The notebook's full budget (3 seeds, 1,000 steps): quick mode's one seed
+    # always has a "winner", as the notebook says. Measured: all 2.6e-6 to 1.8e-5.
+    result = depth.compare_depth_width("square", deep=[32, 32, 32], seeds=(0, 1, 2), epochs=20)
+    assert result.winner == "no clear winner"
+    assert max(result.deep.mse.max(), result.shallow.mse.max()) < 1e-4  # both fit x^2
 
 
 @pytest.mark.parametrize(

@@ -63,15 +63,47 @@ def test_gradients_by_name_is_the_step_fit_takes():
         assert before[name] - after[name] == pytest.approx(g, rel=1e-4, abs=1e-7), name
 
 
-def test_tied_network_stays_bit_identical_untied_separates():
-    result = idn.run_tied_vs_untied(epochs=2, reps=2)
-    assert all(idn.tied_pairs_equal(result.tied.after).values())
-    assert result.tied.effective_width == 1
+@pytest.fixture(scope="module")
+def quick_runs():
+    """Section 5 on the notebook's quick budget (2 epochs, 200 roasts tiled twice)."""
+    return idn.run_tied_vs_untied(epochs=2, reps=2, seed=1234, perturbation=0.05)
+
+
+def test_both_runs_start_from_the_same_nudged_point(quick_runs):
+    tied, untied = quick_runs.tied, quick_runs.untied
+    assert tied.before == untied.before
+    # the start is not symmetric: without the tie the units would part
+    assert not any(idn.tied_pairs_equal(tied.before, (("w1", "w3"), ("w2", "w4"))).values())
+    assert tied.unit_distance[0] == untied.unit_distance[0] > 0.05
+
+
+def test_tied_network_is_bit_identical_from_the_first_epoch_on(quick_runs):
+    tied = quick_runs.tied
+    assert all(idn.tied_pairs_equal(tied.after).values())
+    assert tied.effective_width == 1
+    assert tied.unit_distance[1:] == [0.0] * (len(tied.unit_distance) - 1)  # every record
+    w = [idn.WEIGHT_NAMES.index(n) for n in ("w1", "w3", "w5", "w6")]
+    assert all(r[w[0]] == r[w[1]] and r[w[2]] == r[w[3]] for r in tied.trajectory[1:])
+    assert tied.after["w1"] != tied.before["w1"]  # the weights moved: training happened
+
+
+def test_untied_network_separates(quick_runs):
+    untied = quick_runs.untied
+    assert not any(idn.tied_pairs_equal(untied.after).values())
+    assert untied.effective_width == 2
+    assert untied.unit_distance[-1] > untied.unit_distance[0]
+
+
+@pytest.mark.slow
+def test_full_budget_untied_draws_the_better_boundary():
+    """The lab's figures with the notebook's full budget: 10 epochs on 10,000 rows."""
+    result = idn.run_tied_vs_untied(epochs=10, reps=50, seed=1234, perturbation=0.05)
+    assert result.tied.accuracy == pytest.approx(157 / 200)  # always "bad roast"
+    assert result.untied.accuracy == pytest.approx(0.910)
+    assert result.tied.effective_width == 1 and result.untied.effective_width == 2
     assert result.tied.unit_distance[-1] == 0.0
-    assert not any(idn.tied_pairs_equal(result.untied.after).values())
-    assert result.untied.effective_width == 2
-    # the weights moved: training happened
-    assert result.tied.after["w1"] != result.tied.before["w1"]
+    assert result.untied.unit_distance[0] == pytest.approx(0.088, abs=5e-4)
+    assert result.untied.unit_distance[-1] == pytest.approx(14, rel=0.1)
 
 
 def test_symmetric_weights_shapes_and_symmetry():

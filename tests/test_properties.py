@@ -7,7 +7,6 @@ Invalid groups always raise ValueError naming `groups`. Runs on every
 Keras backend (the constraints are keras.ops only).
 """
 
-import keras
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,6 +15,7 @@ from hypothesis.extra import numpy as hnp
 
 from mlscompanion import initializers, similarity
 from mlscompanion.constraints import TieEntries, TieInputs, TieUnits
+from tests.helpers import as_np
 
 # Seeded (derandomize) so CI runs the same examples every time.
 PROPERTY = settings(
@@ -27,10 +27,6 @@ PROPERTY = settings(
 )
 
 values = st.floats(-1e3, 1e3, width=32, allow_subnormal=False)
-
-
-def as_np(x):
-    return np.asarray(keras.ops.convert_to_numpy(x))
 
 
 def same_bits(a, b):

@@ -1,10 +1,13 @@
 """Lab 2 ("Individual neurons", docs/questions.md): if neurons get the same
 data, why do they end up different?
 
-Two copies of the forum's 2-2-1 network start from the same symmetric point
-(w1=w3, w2=w4, w5=w6, equal biases). One is tied with constraints and stays
-symmetric for ever; the other is untied, nudged by a small seeded
-perturbation, and its two hidden units separate.
+Two copies of the forum's 2-2-1 network start from the same point: the
+symmetric start (w1=w3, w2=w4, w5=w6, equal biases) nudged by a small seeded
+perturbation of layer 1's kernel. The untied copy's two hidden units separate;
+the tied one is pulled together after its first optimizer step and kept
+identical by the constraints for ever. (From the symmetric start itself the
+units would stay identical with no tie at all: that start cannot show a tie
+working.)
 
 Before any training, ``start_gradients`` shows why: with a symmetric start
 dJ/dw1 equals dJ/dw3 bit for bit, and once w5 != w6 they differ (the
@@ -139,9 +142,10 @@ def train_forum_network(
 ):
     """Train one 2-2-1 network on the coffee data from the symmetric start.
 
-    ``tied=True`` ties w1=w3, w2=w4, w5=w6 (and b1=b2) with constraints;
     ``perturbation`` adds seeded Gaussian noise of that size to layer 1's
-    kernel before training.
+    kernel before training; ``tied=True`` ties w1=w3, w2=w4, w5=w6 (and
+    b1=b2) with constraints, which Keras applies after each optimizer step,
+    so a tied run starts from the same (perturbed) point as an untied one.
     """
     if perturbation < 0:
         raise ValueError(f"`perturbation` must be >= 0. Received: {perturbation!r}")
@@ -155,6 +159,12 @@ def train_forum_network(
     model.set_weights(weights)
     if tied:
         tying.tie_neurons(model.get_layer("layer1"), [[0, 1]], model=model)
+        # tie_neurons projects at once; put the start back so that the tied run
+        # starts from the very point the untied one does. Keras applies the
+        # constraints after each optimizer step, so the first step (whose
+        # gradients already differ between the units) is pulled back, and every
+        # later one too: the tie, not the start, keeps the units identical.
+        model.set_weights(weights)
     before = tying.weight_names(model).values()
     tracker = callbacks.NeuronDifferentiation(layers=["layer1"], tol=0.0)
     trajectory = WeightTrajectory()
@@ -182,8 +192,8 @@ def train_forum_network(
 
 
 def run_tied_vs_untied(epochs=10, perturbation=0.05, seed=1234, reps=20, verbose=0):
-    """The demo: the same symmetric start, trained tied and untied (perturbed)."""
-    tied = train_forum_network(True, 0.0, epochs, seed, reps, verbose=verbose,
+    """The demo: the same perturbed start, trained tied and untied."""
+    tied = train_forum_network(True, perturbation, epochs, seed, reps, verbose=verbose,
                                label="tied (w1=w3, w2=w4, w5=w6)")
     untied = train_forum_network(False, perturbation, epochs, seed, reps, verbose=verbose,
                                  label=f"untied, perturbed by {perturbation:g}")
