@@ -7,14 +7,37 @@ Example:
 >>> layer = keras.layers.Dense(2, kernel_initializer=mlc.initializers.IdenticalUnits(seed=1),
 ...                            kernel_constraint=mlc.constraints.TieUnits([[0, 1]]))
 
-Submodules and functions are loaded on first use, so ``import mlscompanion``
-costs nothing until you touch Keras-backed pieces (and the command can quiet
-TensorFlow's start-up logs before Keras is imported).
+``import mlscompanion`` registers every initializer and constraint with
+Keras (so ``keras.models.load_model(path, safe_mode=True)`` restores models
+that use them) and costs little more than ``import keras``; the other
+submodules and functions load on first use. The ``mlscompanion`` command
+imports Keras only for the subcommands that need it.
 """
 
 import importlib
+import os
+import sys
 
 __version__ = "0.1.0"
+
+
+def _started_as_the_command():
+    """Whether this process is the ``mlscompanion`` command (script or ``python -m``)."""
+    script = os.path.splitext(os.path.basename(sys.argv[0] if sys.argv else ""))[0]
+    if script in ("mlscompanion", "mlscompanion-script"):
+        return True
+    argv = getattr(sys, "orig_argv", [])
+    return any(flag == "-m" and module in ("mlscompanion", "mlscompanion.cli")
+               for flag, module in zip(argv, argv[1:]))
+
+
+if _started_as_the_command():
+    # Keep TensorFlow's C++ start-up chatter out of what learners paste: this
+    # must be set before anything imports Keras (and so TensorFlow).
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+else:
+    # Registers the classes with Keras; these two modules need only Keras.
+    from mlscompanion import constraints, initializers  # noqa: E402,F401
 
 _SUBMODULES = {
     "callbacks", "constraints", "datasets", "initializers", "experiments",

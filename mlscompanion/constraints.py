@@ -9,7 +9,13 @@ backend.
 In the forum's 2-2-1 notation (w1, w2 into unit 1; w3, w4 into unit 2; w5, w6
 into the output unit), ``TieUnits([[0, 1]])`` on layer 1's kernel and bias
 gives w1=w3, w2=w4, and ``TieInputs([[0, 1]])`` on layer 2's kernel gives
-w5=w6.
+w5=w6. On a convolution the units are the filters: ``TieUnits`` ties
+``kernel[..., j]`` and ``bias[j]``, ``TieInputs`` the input channels
+``kernel[..., i, :]``.
+
+The index arrays a constraint needs are built once per weight shape (not at
+every step): as NumPy constants while a compiled step is traced (TensorFlow
+graphs, ``jax.jit``), otherwise as tensors converted once per device.
 """
 
 import keras
@@ -21,47 +27,128 @@ from mlscompanion import _validation
 __all__ = ["TieUnits", "TieInputs", "TieEntries"]
 
 
-def _tie_along(w, groups, axis):
+def _tie_plan(groups, size):
+    """Index arrays that tie ``groups`` of positions along an axis of ``size``.
+
+    Groups of one size are gathered together: for each size k there is an
+    ``(n, k)`` array of members and an ``(n, 1)`` array of their first
+    member. The last array maps every position to itself, or to its group's
+    mean in the tensor extended by the means (see ``_tie_along``).
+    """
+    by_size = {}
+    for group in groups:
+        by_size.setdefault(len(group), []).append(group)
+    dtype = "int64" if keras.backend.backend() == "torch" else "int32"  # torch gathers with int64
+    index_map = np.arange(size)
+    arrays = []
+    for k in sorted(by_size):
+        members = np.asarray(by_size[k], dtype=dtype)
+        arrays += [members, members[:, :1]]
+        for row, group in enumerate(by_size[k]):
+            index_map[group] = size + row
+        size += len(by_size[k])
+    return arrays + [index_map.astype(dtype)]
+
+
+def _tie_along(w, indices, axis):
     """Replace the slices of ``w`` along ``axis`` in each group by their mean.
 
     The mean is taken as ``first + mean(x - first)`` so that a group whose
     members are already equal comes back bit-identical (exact idempotence),
     and every member is a gather of one computed value (bit-identical ties).
+    ``indices`` comes from ``_tie_plan``.
     """
-    size = w.shape[axis]
-    index_map = np.arange(size)
+    axis = axis % len(w.shape)
+    *pairs, index_map = indices
     parts = [w]
-    for k, group in enumerate(groups):
-        first = ops.take(w, group[:1], axis=axis)
-        members = ops.take(w, group, axis=axis)
-        parts.append(first + ops.mean(members - first, axis=axis, keepdims=True))
-        index_map[group] = size + k
-    extended = ops.concatenate(parts, axis=axis)
-    return ops.take(extended, index_map.tolist(), axis=axis)
+    for members, firsts in zip(pairs[::2], pairs[1::2]):
+        gathered = ops.take(w, members, axis=axis)  # shape[:axis] + (n, k) + shape[axis + 1:]
+        first = ops.take(w, firsts, axis=axis)  # shape[:axis] + (n, 1) + shape[axis + 1:]
+        mean = ops.mean(gathered - first, axis=axis + 1)
+        parts.append(ops.squeeze(first, axis=axis + 1) + mean)
+    return ops.take(ops.concatenate(parts, axis=axis), index_map, axis=axis)
 
 
-class _AxisTie(keras.constraints.Constraint):
+def _traced(w):
+    """True while a compiled step is traced: NumPy indices then become constants."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return not tf.executing_eagerly()
+    if backend == "jax":
+        import jax
+
+        return isinstance(w, jax.core.Tracer)
+    return False
+
+
+def _device_of(w):
+    try:
+        return str(w.device)
+    except (AttributeError, ValueError):  # no device, or a JAX array over several
+        return None
+
+
+def _to_index_tensor(array, like):
+    """``array`` as a tensor on ``like``'s device; called once per shape and device."""
+    if keras.backend.backend() == "torch":
+        with keras.device(str(like.device)):
+            return ops.convert_to_tensor(array)
+    return ops.convert_to_tensor(array)
+
+
+class _Tie(keras.constraints.Constraint):
+    """A tie constraint that builds its index arrays once per weight shape."""
+
+    def __init__(self):
+        self._plans = {}  # shape -> NumPy index arrays
+        self._tensors = {}  # (shape, device) -> the same arrays as tensors
+
+    def _plan(self, shape):
+        """Validate ``shape`` and return the NumPy index arrays for it."""
+        raise NotImplementedError
+
+    def _apply(self, w, indices):
+        raise NotImplementedError
+
+    def _indices(self, w):
+        shape = tuple(w.shape)
+        if shape not in self._plans:
+            self._plans[shape] = self._plan(shape)
+        if _traced(w):
+            return self._plans[shape]
+        key = (shape, _device_of(w))
+        if key not in self._tensors:
+            self._tensors[key] = [_to_index_tensor(a, w) for a in self._plans[shape]]
+        return self._tensors[key]
+
+    def __call__(self, w):
+        w = ops.convert_to_tensor(w)
+        return self._apply(w, self._indices(w))
+
+
+class _AxisTie(_Tie):
     _axis = None
     _what = None
 
     def __init__(self, groups):
+        super().__init__()
         self.groups = _validation.check_index_groups(groups)
 
-    def _check_shape(self, shape):
-        shape = tuple(shape)
+    def _plan(self, shape):
         if len(shape) < self._min_rank:
             raise ValueError(
                 f"{type(self).__name__}(groups={self.groups}) needs a weight of "
                 f"rank >= {self._min_rank} but got shape {shape}. "
                 f"{self._rank_hint}"
             )
-        axis = self._axis % len(shape)
-        _validation.check_groups_fit(self.groups, shape[axis], self._what, shape)
+        size = shape[self._axis]
+        _validation.check_groups_fit(self.groups, size, self._what, shape)
+        return _tie_plan(self.groups, size)
 
-    def __call__(self, w):
-        w = ops.convert_to_tensor(w)
-        self._check_shape(w.shape)
-        return _tie_along(w, self.groups, self._axis)
+    def _apply(self, w, indices):
+        return _tie_along(w, indices, self._axis)
 
     def get_config(self):
         return {"groups": [list(g) for g in self.groups]}
@@ -72,8 +159,9 @@ class TieUnits(_AxisTie):
     """Keeps units of a layer identical: ties along the last axis.
 
     On a Dense kernel (inputs x units) a unit is a column, its incoming
-    weights; on a bias a unit is one entry. Use it for both, so the units
-    compute the same thing.
+    weights; on a bias a unit is one entry. On a Conv1D/2D/3D kernel
+    (..., input channels, filters) a unit is a filter, ``kernel[..., j]``.
+    Use it for the kernel and the bias, so the units compute the same thing.
 
     Example:
 
@@ -90,16 +178,17 @@ class TieUnits(_AxisTie):
     _axis = -1
     _what = "unit"
     _min_rank = 1
-    _rank_hint = "Use it as a kernel_constraint or bias_constraint of a Dense layer."
+    _rank_hint = "Use it as a kernel_constraint or bias_constraint of a Dense or Conv layer."
 
 
 @keras.saving.register_keras_serializable(package="mlscompanion")
 class TieInputs(_AxisTie):
-    """Ties the rows of a kernel: the weights *from* chosen previous units.
+    """Ties the weights *from* chosen previous units: the kernel's inputs axis.
 
-    On the output layer of the forum's 2-2-1 network,
-    ``TieInputs([[0, 1]])`` keeps w5 = w6, so both hidden units receive the
-    same gradient signal.
+    The inputs axis is the second to last: the rows of a Dense kernel, the
+    input channels ``kernel[..., i, :]`` of a Conv1D/2D/3D kernel. On the
+    output layer of the forum's 2-2-1 network, ``TieInputs([[0, 1]])`` keeps
+    w5 = w6, so both hidden units receive the same gradient signal.
 
     Example:
 
@@ -109,17 +198,17 @@ class TieInputs(_AxisTie):
     [[2.0], [2.0]]
 
     Args:
-        groups: list of groups of input indices (kernel rows).
+        groups: list of groups of input indices (kernel rows, or input channels).
     """
 
-    _axis = 0
+    _axis = -2
     _what = "input"
     _min_rank = 2
     _rank_hint = "TieInputs ties kernel rows; use TieUnits for a bias."
 
 
 @keras.saving.register_keras_serializable(package="mlscompanion")
-class TieEntries(keras.constraints.Constraint):
+class TieEntries(_Tie):
     """Ties arbitrary entries of a weight: each group is a list of index tuples.
 
     Example:
@@ -135,18 +224,20 @@ class TieEntries(keras.constraints.Constraint):
     """
 
     def __init__(self, groups):
+        super().__init__()
         self.groups = _validation.check_entry_groups(groups)
 
-    def __call__(self, w):
-        w = ops.convert_to_tensor(w)
-        shape = tuple(w.shape)
+    def _plan(self, shape):
         _validation.check_entries_fit(self.groups, shape)
         flat_groups = [
             [int(np.ravel_multi_index(entry, shape)) for entry in group]
             for group in self.groups
         ]
+        return _tie_plan(flat_groups, int(np.prod(shape, dtype="int64")))
+
+    def _apply(self, w, indices):
         flat = ops.reshape(w, (-1,))
-        return ops.reshape(_tie_along(flat, flat_groups, 0), shape)
+        return ops.reshape(_tie_along(flat, indices, 0), w.shape)
 
     def get_config(self):
         return {"groups": [[list(e) for e in g] for g in self.groups]}

@@ -129,7 +129,9 @@ class IdenticalUnits(_TyingInitializer):
     """Every unit gets the same incoming weights (all kernel columns equal).
 
     One column is drawn with ``base`` (on the full shape, so its scale is the
-    scale ``base`` would give) and repeated across all units.
+    scale ``base`` would give) and repeated across all units. On a
+    Conv1D/2D/3D kernel the units are the filters: every ``kernel[..., j]``
+    is the same.
 
     Example:
 
@@ -149,6 +151,9 @@ class IdenticalUnits(_TyingInitializer):
 @keras.saving.register_keras_serializable(package="mlscompanion")
 class TiedUnits(_TyingInitializer):
     """Units in a group start with the group's first unit's weights.
+
+    Units are the last axis: kernel columns of a Dense layer, filters
+    ``kernel[..., j]`` of a Conv1D/2D/3D layer.
 
     Example:
 

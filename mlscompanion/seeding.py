@@ -12,6 +12,7 @@ Example:
 """
 
 import hashlib
+import os
 import platform
 import sys
 import warnings
@@ -47,12 +48,19 @@ def _check_seed(seed):
 def set_seed(seed, deterministic=True):
     """Seed Python, NumPy, the backend and Keras' global seed generator.
 
-    ``deterministic=True`` also switches on the backend's deterministic
-    kernels where it has a switch: TensorFlow's op determinism (needed for
-    identical results on GPU) or PyTorch's deterministic algorithms. JAX has
-    no such runtime switch: there the flag only warns, ``set_seed`` seeds
-    everything else, and ``determinism_enabled()`` returns None. Pass
-    ``deterministic=False`` to skip it (and the warning).
+    ``deterministic=True`` also switches on what the backend offers for
+    identical results on a GPU:
+
+    - TensorFlow: op determinism;
+    - PyTorch: ``torch.use_deterministic_algorithms(True)``, cuDNN benchmark
+      off (and cuDNN deterministic), ``CUBLAS_WORKSPACE_CONFIG=:4096:8``;
+    - JAX: the XLA flag ``--xla_gpu_deterministic_ops=true``, added to
+      ``XLA_FLAGS``. XLA reads it once, when JAX starts its backends (at the
+      first array, not at ``import jax``); if JAX has already started,
+      ``set_seed`` warns and gives the line to put first instead.
+
+    ``determinism_enabled()`` and ``seed_audit()`` then report the state.
+    Pass ``deterministic=False`` to leave these switches alone.
 
     Example:
 
@@ -65,10 +73,19 @@ def set_seed(seed, deterministic=True):
             f"`deterministic` must be True or False. Received: "
             f"deterministic={deterministic!r}"
         )
-    keras.utils.set_random_seed(seed)
     if deterministic:
         _enable_determinism(keras.backend.backend())
+    keras.utils.set_random_seed(seed)
     return seed
+
+
+_XLA_FLAG = "--xla_gpu_deterministic_ops"
+_CUBLAS = ("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+_JAX_FIRST_LINE = (
+    'import os; os.environ["XLA_FLAGS"] = os.environ.get("XLA_FLAGS", "") '
+    '+ " --xla_gpu_deterministic_ops=true"'
+)
+_jax_requested_late = False  # set_seed(deterministic=True) came after JAX started
 
 
 def _enable_determinism(backend):
@@ -77,17 +94,73 @@ def _enable_determinism(backend):
 
         tf.config.experimental.enable_op_determinism()
     elif backend == "torch":
-        import torch
+        _enable_torch_determinism()
+    elif backend == "jax":
+        _enable_jax_determinism()
 
-        torch.use_deterministic_algorithms(True)
-    else:
+
+def _enable_torch_determinism():
+    import torch
+
+    name, value = _CUBLAS
+    if name not in os.environ and torch.cuda.is_initialized():
         warnings.warn(
-            f"set_seed(deterministic=True): op determinism is a TensorFlow "
-            f"(and PyTorch) switch; the {backend} backend has none, so only "
-            "the seeds were set. On CPU its results repeat run to run. Pass "
-            "deterministic=False to silence this.",
-            stacklevel=3,
+            f"set_seed(deterministic=True): CUDA had already started, so {name} "
+            "may not reach the cuBLAS handles PyTorch made before. For certain "
+            "results put this line first in the script, before importing "
+            f'keras or torch:\n    import os; os.environ["{name}"] = "{value}"',
+            stacklevel=4,
         )
+    os.environ.setdefault(name, value)
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.deterministic = True
+    torch.use_deterministic_algorithms(True)
+
+
+def _jax_started():
+    """Whether JAX has started its backends (True/False), None if it cannot tell.
+
+    Checked without starting them: ``jax.devices()`` would start them.
+    """
+    if "jax" not in sys.modules:
+        return False
+    try:
+        from jax._src import xla_bridge
+
+        return bool(xla_bridge._backends)
+    except (ImportError, AttributeError):
+        return None
+
+
+def _xla_flag_set(flags=None):
+    """Whether ``XLA_FLAGS`` turns on deterministic GPU ops (the last mention wins)."""
+    flags = os.environ.get("XLA_FLAGS", "") if flags is None else flags
+    on = False
+    for token in flags.split():
+        name, _, value = token.partition("=")
+        if name == _XLA_FLAG:
+            on = value.lower() in ("", "true", "1")
+    return on
+
+
+def _enable_jax_determinism():
+    global _jax_requested_late
+    if _xla_flag_set():
+        return
+    if _jax_started():
+        _jax_requested_late = True
+        warnings.warn(
+            "set_seed(deterministic=True) came too late for JAX: its backends "
+            "have started, and XLA reads XLA_FLAGS only when they start, so "
+            "deterministic GPU ops stay off in this process (CPU runs repeat "
+            "anyway). Restart, and put this line first, before importing keras "
+            f"or jax:\n    {_JAX_FIRST_LINE}\nor call mlscompanion.set_seed(SEED) "
+            "before anything creates an array or a model.",
+            stacklevel=4,
+        )
+        return
+    kept = [t for t in os.environ.get("XLA_FLAGS", "").split() if t.partition("=")[0] != _XLA_FLAG]
+    os.environ["XLA_FLAGS"] = " ".join(kept + [f"{_XLA_FLAG}=true"])
 
 
 def _keras_seed():
@@ -105,14 +178,20 @@ def _tf_seed():
 
 
 def _switch_name():
-    if keras.backend.backend() == "torch":
-        return "PyTorch's deterministic-algorithms mode"
-    return "TF op determinism"
+    return {
+        "torch": "PyTorch's deterministic-algorithms mode",
+        "jax": "XLA's deterministic GPU ops (--xla_gpu_deterministic_ops)",
+    }.get(keras.backend.backend(), "TF op determinism")
 
 
 def determinism_enabled():
-    """True/False for TF op determinism (or PyTorch's deterministic
-    algorithms); None where the backend has no such switch (JAX)."""
+    """Whether the backend's switch for identical GPU results is on (True/False).
+
+    TensorFlow: op determinism. PyTorch: deterministic algorithms. JAX: the
+    XLA flag ``--xla_gpu_deterministic_ops=true`` is in effect (set before
+    JAX started, or set and JAX not started yet); False when it was
+    requested too late.
+    """
     backend = keras.backend.backend()
     if backend == "tensorflow":
         from tensorflow.python.framework import config
@@ -122,7 +201,36 @@ def determinism_enabled():
         import torch
 
         return bool(torch.are_deterministic_algorithms_enabled())
-    return None
+    if backend == "jax":
+        return _xla_flag_set() and not _jax_requested_late
+    return False
+
+
+def _determinism_state():
+    """The backend's determinism switch in words, for the audit and the environment."""
+    backend = keras.backend.backend()
+    on = determinism_enabled()
+    if backend == "torch":
+        if not on:
+            return "off"
+        import torch
+
+        benchmark = "on" if torch.backends.cudnn.benchmark else "off"
+        cublas = os.environ.get(_CUBLAS[0], "unset")
+        return (f"on (deterministic algorithms, cuDNN benchmark {benchmark}, "
+                f"{_CUBLAS[0]}={cublas})")
+    if backend == "jax":
+        if _jax_requested_late:
+            return "requested too late (JAX had started; see set_seed's warning)"
+        if not on:
+            return "off"
+        started = _jax_started()
+        if started:
+            return "on (XLA flag set before start)"
+        if started is None:
+            return "XLA flag set (this JAX does not say whether it started before)"
+        return "on (XLA flag set; takes effect when JAX starts)"
+    return "on (TF op determinism)" if on else "off"
 
 
 @dataclass
@@ -135,6 +243,7 @@ class SeedAudit:
     deterministic: object
     ok: bool
     findings: list = field(default_factory=list)
+    determinism: str = ""  # the switch in words, e.g. "on (TF op determinism)"
 
     def __str__(self):
         lines = [
@@ -143,14 +252,14 @@ class SeedAudit:
             f"{'yes, ' + str(self.keras_seed) if self.keras_seed is not None else 'no'}",
             f"  TensorFlow global seed (tf.random.set_seed): "
             f"{self.tf_seed if self.tf_seed is not None else 'not set'}",
-            f"  op determinism: {_onoff(self.deterministic)}",
+            f"  op determinism: {self.determinism or _onoff(self.deterministic)}",
         ]
         lines += [f"  - {finding}" for finding in self.findings]
         return "\n".join(lines)
 
 
 def _onoff(flag):
-    return "n/a on this backend" if flag is None else ("on" if flag else "off")
+    return "on" if flag else "off"
 
 
 def seed_audit():
@@ -178,14 +287,22 @@ def seed_audit():
             "Nothing is seeded: initial weights and shuffling change every "
             "run. Fix: call mlscompanion.set_seed(SEED) before building the model."
         )
-    if deterministic is False:
+    if _jax_requested_late:
+        findings.append(
+            f"{_switch_name()} was requested after JAX had started, so it is "
+            "off in this process. Restart, and put this line first, before "
+            f"importing keras or jax: {_JAX_FIRST_LINE}"
+        )
+    elif deterministic is False:
         findings.append(
             f"{_switch_name()} is off: results on CPU are usually identical, "
             "but GPU kernels may differ run to run. For bit-identical runs "
-            "everywhere: mlscompanion.set_seed(SEED, deterministic=True)."
+            "everywhere: mlscompanion.set_seed(SEED, deterministic=True)"
+            + (" before anything creates a JAX array." if keras.backend.backend() == "jax" else ".")
         )
     ok = keras_seed is not None
-    return SeedAudit(keras_seed, tf_seed, keras.backend.backend(), deterministic, ok, findings)
+    return SeedAudit(keras_seed, tf_seed, keras.backend.backend(), deterministic, ok, findings,
+                     _determinism_state())
 
 
 def fingerprint(model, decimals=None):
@@ -270,7 +387,7 @@ def environment():
         "backend_version": backend_version,
         "numpy": np.__version__,
         "device": _device_kind(),
-        "op_determinism": _onoff(determinism_enabled()),
+        "op_determinism": _determinism_state(),
     }
 
 

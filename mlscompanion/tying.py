@@ -11,6 +11,9 @@ Example:
 >>> mlscompanion.tie_weights(model, ["w1", "w3"], ["w2", "w4"], ["w5", "w6"])
 >>> mlscompanion.tie_neurons(model.get_layer("layer1"), [[0, 1]], model=model)
 
+``tie_neurons`` also ties the filters of a Conv1D/2D/3D layer (``kernel[..., j]``
+and ``bias[j]``) and the next layer's matching input channels.
+
 Both attach constraints (kept after every optimizer step) AND project the
 current weights at once, since Keras never applies constraints at
 initialization. They work before ``compile``, after it, and between two
@@ -149,12 +152,10 @@ def _as_entry_groups(constraint, shape):
     """Express a tie constraint as groups of index tuples on ``shape``."""
     if isinstance(constraint, TieEntries):
         return [list(g) for g in constraint.groups]
-    if isinstance(constraint, TieUnits):
-        rest = list(np.ndindex(*shape[:-1]))
-        return [[idx + (u,) for u in g] for g in constraint.groups for idx in rest]
-    if isinstance(constraint, TieInputs):
-        rest = list(np.ndindex(*shape[1:]))
-        return [[(i,) + idx for i in g] for g in constraint.groups for idx in rest]
+    if isinstance(constraint, (TieUnits, TieInputs)):
+        axis = (-1 if isinstance(constraint, TieUnits) else -2) % len(shape)
+        rest = list(np.ndindex(*(shape[:axis] + shape[axis + 1:])))
+        return [[idx[:axis] + (i,) + idx[axis:] for i in g] for g in constraint.groups for idx in rest]
     raise TypeError(type(constraint).__name__)
 
 
@@ -209,38 +210,131 @@ def _refresh(model):
                 setattr(model, attr, None)
 
 
+_CONV = (keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D)
+
+# Layers between a conv layer and the next one that keep channel j at index j.
+_KEEP_CHANNELS = tuple(getattr(keras.layers, name) for name in (
+    "Activation", "ReLU", "LeakyReLU", "ELU", "Dropout", "SpatialDropout1D",
+    "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout",
+    "AlphaDropout", "BatchNormalization", "MaxPooling1D", "MaxPooling2D",
+    "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+    "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D",
+    "Cropping3D", "UpSampling1D", "UpSampling2D", "UpSampling3D",
+))
+_GLOBAL_POOLING = (
+    keras.layers.GlobalAveragePooling1D, keras.layers.GlobalAveragePooling2D,
+    keras.layers.GlobalAveragePooling3D, keras.layers.GlobalMaxPooling1D,
+    keras.layers.GlobalMaxPooling2D, keras.layers.GlobalMaxPooling3D,
+)
+
+
 def _check_built(layer):
-    if getattr(layer, "kernel", None) is None or len(layer.kernel.shape) != 2:
+    kernel = getattr(layer, "kernel", None)
+    name = getattr(layer, "name", layer)
+    if isinstance(layer, _CONV) and kernel is not None:
+        if layer.groups != 1:
+            raise ValueError(
+                f"Layer {name!r} is a grouped convolution (groups={layer.groups}); "
+                "tie_neurons ties the filters of ungrouped Conv1D/2D/3D layers only."
+            )
+        return
+    if kernel is not None and len(kernel.shape) != 2:
         raise ValueError(
-            f"Layer {getattr(layer, 'name', layer)!r} has no built 2-D kernel. "
-            "Pass a built Dense layer (give the model keras.Input(...) first)."
+            f"Layer {name!r} ({type(layer).__name__}) has a kernel of shape "
+            f"{tuple(kernel.shape)}; tie_neurons ties the units of a Dense layer "
+            "or the filters of a Conv1D/2D/3D layer. Tie other layers with the "
+            "constraints (TieUnits, TieInputs, TieEntries) on the right axis."
+        )
+    if kernel is None:
+        raise ValueError(
+            f"Layer {name!r} has no built 2-D kernel (Dense) or Conv1D/2D/3D "
+            "kernel. Pass a built layer (give the model keras.Input(...) first)."
         )
 
 
-def _next_dense(model, layer):
+def _later_layers(model, layer):
     layers = list(model.layers)
     if layer not in layers:
         raise ValueError(f"Layer {layer.name!r} is not a layer of the given model.")
-    for later in layers[layers.index(layer) + 1:]:
+    return layers[layers.index(layer) + 1:]
+
+
+def _next_dense(model, layer):
+    for later in _later_layers(model, layer):
         if getattr(later, "kernel", None) is not None:
             return later
     return None
+
+
+def _next_after_conv(model, layer):
+    """The layer whose input channels take ``layer``'s filters, or None if none follows.
+
+    Between the two only layers that keep channel j at index j may stand;
+    a Dense layer counts only after global pooling. Anything else raises.
+    """
+    pooled = False
+    for later in _later_layers(model, layer):
+        if isinstance(later, _CONV):
+            if later.groups != 1:
+                raise ValueError(
+                    f"tie_neurons cannot tie the inputs of {later.name!r}, the layer "
+                    f"after {layer.name!r}: it is a grouped convolution "
+                    f"(groups={later.groups}). Use outgoing=False and tie it by hand."
+                )
+            return later
+        if isinstance(later, keras.layers.Dense) and pooled:
+            return later
+        if isinstance(later, _GLOBAL_POOLING):
+            pooled = True
+        elif isinstance(later, keras.layers.Flatten) and pooled:
+            continue
+        elif not isinstance(later, _KEEP_CHANNELS):
+            raise ValueError(_cannot_follow(layer, later, pooled))
+    return None
+
+
+def _cannot_follow(layer, later, pooled):
+    kind = type(later).__name__
+    if isinstance(later, keras.layers.Flatten):
+        why = ("Flatten interleaves positions and channels, so filter j feeds "
+               "many Dense inputs. Put a GlobalAveragePooling or GlobalMaxPooling "
+               "layer before the Dense layer instead")
+    elif isinstance(later, keras.layers.Dense) and not pooled:
+        why = ("a Dense layer on a feature map is handled only after global "
+               "pooling (GlobalAveragePooling or GlobalMaxPooling)")
+    else:
+        why = ("it handles a Conv1D/2D/3D layer, or a Dense layer after global "
+               "pooling, with only activations, dropout, pooling, padding, "
+               "cropping, upsampling or BatchNormalization between")
+    return (
+        f"tie_neurons cannot tie the next layer's inputs after {layer.name!r}: "
+        f"it cannot handle {later.name!r} ({kind}); {why}. Pass outgoing=False "
+        "and tie the next layer yourself (TieInputs, TieEntries)."
+    )
 
 
 def tie_neurons(layer, groups, model=None, outgoing=True):
     """Keep the units in each group identical: incoming weights, bias and
     (with ``model`` and ``outgoing=True``) their weights into the next layer.
 
+    On a Conv1D/2D/3D layer the units are the filters (``kernel[..., j]`` and
+    ``bias[j]``); the next layer's inputs are then the input channels of the
+    next Conv layer (``kernel[..., j, :]``) or, after global pooling, the
+    rows of a Dense layer. Between the two, only layers that keep channel j
+    at index j may stand (activations, dropout, pooling, padding, cropping,
+    upsampling, BatchNormalization); anything else (Flatten, Reshape, ...)
+    raises before anything is tied.
+
     Example:
 
     >>> mlscompanion.tie_neurons(model.get_layer("layer1"), [[0, 1]], model=model)
 
     Args:
-        layer: a built Dense layer.
-        groups: groups of unit indices, e.g. ``[[0, 1]]``.
+        layer: a built Dense or Conv1D/2D/3D layer.
+        groups: groups of unit (filter) indices, e.g. ``[[0, 1]]``.
         model: the model holding ``layer``; needed for the outgoing weights
             and when the model has been fit already.
-        outgoing: also tie the next layer's kernel rows (w5=w6).
+        outgoing: also tie the next layer's inputs from these units (w5=w6).
 
     Returns the list of ``(layer_name, weight_kind, constraint)`` attached.
     """
@@ -248,28 +342,28 @@ def tie_neurons(layer, groups, model=None, outgoing=True):
     groups = _validation.check_index_groups(groups)
     units = layer.kernel.shape[-1]
     _validation.check_groups_fit(groups, units, "unit", layer.kernel.shape)
+    nxt = None
+    if outgoing and model is None:
+        warnings.warn(
+            "tie_neurons: outgoing weights not tied because no model was "
+            "given; pass model=... so the next layer's weights (w5=w6) are "
+            "tied too, or outgoing=False to silence this.",
+            stacklevel=2,
+        )
+    elif outgoing:
+        nxt = _next_after_conv(model, layer) if isinstance(layer, _CONV) else _next_dense(model, layer)
+        if nxt is not None and nxt.kernel.shape[-2] != units:
+            raise ValueError(
+                f"The layer after {layer.name!r}, {nxt.name!r}, has a "
+                f"kernel of shape {tuple(nxt.kernel.shape)} that does not "
+                f"take {layer.name!r}'s {units} units as inputs; use "
+                "outgoing=False or tie_weights for this architecture."
+            )
     attached = [(layer.name, "kernel", _attach(layer, "kernel", TieUnits(groups)))]
     if getattr(layer, "bias", None) is not None:
         attached.append((layer.name, "bias", _attach(layer, "bias", TieUnits(groups))))
-    if outgoing:
-        if model is None:
-            warnings.warn(
-                "tie_neurons: outgoing weights not tied because no model was "
-                "given; pass model=... so the next layer's weights (w5=w6) are "
-                "tied too, or outgoing=False to silence this.",
-                stacklevel=2,
-            )
-        else:
-            nxt = _next_dense(model, layer)
-            if nxt is not None:
-                if nxt.kernel.shape[0] != units:
-                    raise ValueError(
-                        f"The layer after {layer.name!r}, {nxt.name!r}, has a "
-                        f"kernel of shape {tuple(nxt.kernel.shape)} that does not "
-                        f"take {layer.name!r}'s {units} units as inputs; use "
-                        "outgoing=False or tie_weights for this architecture."
-                    )
-                attached.append((nxt.name, "kernel", _attach(nxt, "kernel", TieInputs(groups))))
+    if nxt is not None:
+        attached.append((nxt.name, "kernel", _attach(nxt, "kernel", TieInputs(groups))))
     _refresh(model)
     return attached
 
