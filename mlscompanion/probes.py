@@ -54,10 +54,11 @@ def _as_array(value, where):
         ) from None
     numeric = np.issubdtype(array.dtype, np.number) or array.dtype == bool
     if array.ndim < 1 or array.shape[0] < 2 or not numeric:
+        inside = "" if where == "probe" else f" as {where}"
         raise ValueError(
-            "`probe` must be a numeric array of model inputs with at least 2 "
-            f"samples (rows). Received {where}: an array of shape "
-            f"{array.shape} and dtype {array.dtype}."
+            f"`probe` must be {_KINDS}, of numbers with at least 2 samples "
+            f"(rows). Received an array of shape {array.shape} and dtype "
+            f"{array.dtype}{inside}."
         )
     return array
 
