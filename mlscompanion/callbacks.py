@@ -22,48 +22,23 @@ import numpy as np
 from keras import ops
 
 from mlscompanion import _validation
-from mlscompanion.probes import Probe
+from mlscompanion.probes import Probe, activation_model
 from mlscompanion.records import RECORD_FIELDS
 from mlscompanion.sinks.csv_file import CSVSink, read_csv
-from mlscompanion.tracked_layers import describe_layer
+from mlscompanion.tracked_layers import describe_layer, layers_of
 from mlscompanion.unit_figures import UnitFigures, describe_units
 
 __all__ = ["NeuronDifferentiation", "RECORD_FIELDS", "describe_units"]
 
 
-def _trackable(layer):
+def _trackable(layer, chain=()):
     """The layer's ``TrackedLayer`` and why it is not tracked ("" if it is)."""
-    tracked = describe_layer(layer)
+    tracked = describe_layer(layer, chain)
     if tracked is None:
         return None, f"{type(layer).__name__}: no units the tracker describes"
     if tracked.units < 2:
         return None, f"{tracked.units} unit"
     return tracked, ""
-
-
-def _all_layers(model, chain=()):
-    """(layer, chain) for every layer of ``model`` and of the models inside it.
-
-    ``chain``: the nested models from ``model`` down to the layer's owner.
-    """
-    found = []
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        found.append((layer, chain))
-        if isinstance(layer, keras.Model):
-            found.extend(_all_layers(layer, chain + (layer,)))
-    return found
-
-
-def _output_in(model, chain, tensors):
-    """``tensors`` of the graph of ``chain[-1]``, as tensors of ``model``'s graph."""
-    for inner in reversed(chain):
-        cut = keras.Model(inner.inputs, tensors)
-        node = inner._inbound_nodes[0]  # where the outer graph calls it
-        tensors = cut(*node.arguments.args, **node.arguments.kwargs)
-        tensors = list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
-    return tensors
 
 
 def _is_count(value, minimum):
@@ -245,8 +220,8 @@ class NeuronDifferentiation(keras.callbacks.Callback):
 
     # ----- setup -------------------------------------------------------
     def _resolve_layers(self):
-        """The ``TrackedLayer`` of each layer to track, with its nesting chain."""
-        candidates = _all_layers(self.model)
+        """The ``TrackedLayer`` of each layer to track."""
+        candidates = layers_of(self.model)
         chain_of = {id(layer): chain for layer, chain in candidates}
         if self.layers is None:
             chosen = [layer for layer, _ in candidates]
@@ -273,11 +248,11 @@ class NeuronDifferentiation(keras.callbacks.Callback):
                     chosen.append(item)
         tracked, skipped = [], []
         for layer in chosen:
-            description, reason = _trackable(layer)
+            description, reason = _trackable(layer, chain_of[id(layer)])
             if description is None:
                 skipped.append(f"{layer.name} ({reason})")
             else:
-                tracked.append((description, chain_of[id(layer)]))
+                tracked.append(description)
         if skipped and self.layers is not None:
             warnings.warn(
                 "NeuronDifferentiation skips layers without 2 or more units "
@@ -301,16 +276,12 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         rng = np.random.default_rng(self.sample_seed)
         return np.sort(rng.choice(units, size=self.max_units, replace=False))
 
-    def _build_probe_model(self, chains):
-        """The model from the inputs to the tracked layers' activations.
-
-        Returns it and, per tracked layer, the index of its output (None: its
-        activations cannot be read, e.g. a layer called twice).
-        """
+    def _build_probe_model(self):
+        """The model from the inputs to the tracked layers' activations, and
+        per tracked layer the index of its output (None: not read)."""
         if self._probe is None or not self._tracked:
             return None, []
-        inputs = getattr(self.model, "inputs", None)
-        if not inputs:
+        if not getattr(self.model, "inputs", None):
             warnings.warn(
                 "NeuronDifferentiation cannot read the layers' activations of "
                 "this model (it has no inputs graph); activation correlation is "
@@ -318,28 +289,17 @@ class NeuronDifferentiation(keras.callbacks.Callback):
                 stacklevel=3,
             )
             return None, []
-        outputs, slots, failed = [], [], []
-        for tracked, chain in zip(self._tracked, chains):
-            try:
-                output = _output_in(self.model, chain, [tracked.layer.output])[0]
-                outputs.append(tracked.activations(output))
-                slots.append(len(outputs) - 1)
-            except Exception as error:  # a shared layer has no single output
-                failed.append(f"{tracked.name} ({error})")
-                slots.append(None)
+        probe_model, slots, failed = activation_model(self.model, self._tracked)
         if failed:
             warnings.warn(
                 "NeuronDifferentiation cannot read the activations of "
                 + "; ".join(failed) + "; their activation correlation is not recorded.",
                 stacklevel=3,
             )
-        if not outputs:
-            return None, slots
-        return keras.Model(inputs, outputs), slots
+        return probe_model, slots
 
     def _setup(self):
-        found = self._resolve_layers()
-        self._tracked = [tracked for tracked, _ in found]
+        self._tracked = self._resolve_layers()
         self._figures = {
             tracked.name: UnitFigures(tracked.shapes, tol=self.tol,
                                       pair_limit=self.pair_limit,
@@ -347,8 +307,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
                                       layout=tracked.layout)
             for tracked in self._tracked
         }
-        probe_model, self._probe_slots = self._build_probe_model(
-            [chain for _, chain in found])
+        probe_model, self._probe_slots = self._build_probe_model()
         self._probe_forward = (None if probe_model is None
                                else self._probe.bind(self.model, probe_model))
         self._open_csv()

@@ -30,7 +30,7 @@ from keras import ops
 
 from mlscompanion import _validation
 
-__all__ = ["Probe", "BatchedForward"]
+__all__ = ["Probe", "BatchedForward", "activation_model"]
 
 _KINDS = ("an array, a list/tuple/dict of arrays (one per model input), "
           "a tf.data.Dataset or a keras.utils.PyDataset")
@@ -135,6 +135,38 @@ def _fits(array, tensor):
     want = tuple(tensor.shape)
     return len(array.shape) == len(want) and all(
         size is None or size == got for size, got in zip(want[1:], array.shape[1:]))
+
+
+def _output_in(chain, tensors):
+    """``tensors`` of the graph of ``chain[-1]``, as tensors of the outer graph."""
+    for inner in reversed(chain):
+        cut = keras.Model(inner.inputs, tensors)
+        node = inner._inbound_nodes[0]  # where the enclosing graph calls it
+        tensors = cut(*node.arguments.args, **node.arguments.kwargs)
+        tensors = list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
+    return tensors
+
+
+def activation_model(model, tracked):
+    """A model from ``model.inputs`` to each tracked layer's activations.
+
+    ``tracked``: ``TrackedLayer`` objects, also of models nested in
+    ``model``. Returns ``(probe_model, slots, failed)``: ``slots[i]`` is the
+    output index of ``tracked[i]`` (None when its activations cannot be
+    read, e.g. a layer called twice), ``failed`` says why for those;
+    ``probe_model`` is None when no layer can be read.
+    """
+    outputs, slots, failed = [], [], []
+    for layer in tracked:
+        try:
+            output = _output_in(layer.chain, [layer.layer.output])[0]
+            outputs.append(layer.activations(output))
+            slots.append(len(outputs) - 1)
+        except Exception as error:  # a shared layer has no single output
+            failed.append(f"{layer.name} ({error})")
+            slots.append(None)
+    probe_model = keras.Model(model.inputs, outputs) if outputs else None
+    return probe_model, slots, failed
 
 
 class BatchedForward:

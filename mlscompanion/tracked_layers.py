@@ -41,7 +41,7 @@ when ``return_state=True``); the other axes but the first are positions.
 import keras
 from keras import ops
 
-__all__ = ["TrackedLayer", "describe_layer", "RNN_GATES"]
+__all__ = ["TrackedLayer", "describe_layer", "layers_of", "RNN_GATES"]
 
 #: Gate blocks per hidden unit, by recurrent layer.
 RNN_GATES = {keras.layers.SimpleRNN: 1, keras.layers.GRU: 3, keras.layers.LSTM: 4}
@@ -67,11 +67,14 @@ class TrackedLayer:
         layout: where the units lie in each weight (see
             ``mlscompanion.unit_figures.unit_rows``).
         unit_axis: the axis of the layer's output that holds the units.
+        chain: the models nested in the tracked model that hold the layer,
+            outermost first (empty: a layer of the tracked model itself).
     """
 
-    def __init__(self, layer, owner, names, layout, unit_axis=-1):
+    def __init__(self, layer, owner, names, layout, unit_axis=-1, chain=()):
         self.layer = layer
         self.name = layer.name
+        self.chain = tuple(chain)
         self._owner = owner
         self._names = tuple(names)
         self.layout = tuple(layout)
@@ -128,12 +131,35 @@ def _einsum(layer):
     return TrackedLayer(layer, layer, names, layout, unit_axis)
 
 
-def describe_layer(layer):
+def layers_of(model, chain=()):
+    """``(layer, chain)`` for every layer of ``model`` and of the models in it.
+
+    ``chain``: the nested models from ``model`` down to the layer's owner.
+    Only models are opened (not an RNN's cell or a wrapper's inner layer).
+    """
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        found.append((layer, chain))
+        if isinstance(layer, keras.Model):
+            found.extend(layers_of(layer, chain + (layer,)))
+    return found
+
+
+def describe_layer(layer, chain=()):
     """A ``TrackedLayer`` for ``layer``, or None if it has no units to describe.
 
     The layer must be built. ``units`` may be 1: the caller decides what to
-    track.
+    track. ``chain``: the nested models holding it (see ``layers_of``).
     """
+    tracked = _describe(layer)
+    if tracked is not None:
+        tracked.chain = tuple(chain)
+    return tracked
+
+
+def _describe(layer):
     if getattr(layer, "quantization_mode", None) is not None:
         return None
     rnn = [gates for kind, gates in RNN_GATES.items() if isinstance(layer, kind)]
