@@ -26,7 +26,7 @@ from mlscompanion import _validation
 from mlscompanion.records import RECORD_FIELDS
 from mlscompanion.sinks.csv_file import CSVSink, read_csv
 from mlscompanion.sinks.live import LiveSink
-from mlscompanion.sinks.tensorboard import TensorBoardSink
+from mlscompanion.sinks.tensorboard import TensorBoardSink, require_tensorboard
 from mlscompanion.unit_figures import UnitFigures, describe_units
 
 __all__ = ["NeuronDifferentiation", "RECORD_FIELDS", "describe_units"]
@@ -180,6 +180,8 @@ class NeuronDifferentiation(keras.callbacks.Callback):
                 "`log_dir` must be a folder path (str or pathlib.Path) or None. "
                 f"Received: log_dir={log_dir!r}"
             )
+        if log_dir is not None:
+            require_tensorboard()  # a missing package is reported now, not mid-fit
         _validation.check_int(pair_limit, "pair_limit", minimum=0)
         if max_units is not None:
             _validation.check_int(max_units, "max_units", minimum=2)

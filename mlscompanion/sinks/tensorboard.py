@@ -23,7 +23,7 @@ import os
 import socket
 import time
 
-__all__ = ["TensorBoardSink", "SCALAR_FIELDS"]
+__all__ = ["TensorBoardSink", "SCALAR_FIELDS", "require_tensorboard"]
 
 #: The record fields written as scalars (their names are the tags' last part).
 SCALAR_FIELDS = (
@@ -40,8 +40,11 @@ SCALAR_FIELDS = (
 _file_numbers = itertools.count()
 
 
-def _tensorboard():
-    """The pieces of the ``tensorboard`` package the sink writes with."""
+def require_tensorboard():
+    """The pieces of the ``tensorboard`` package the sink writes with.
+
+    Raises an ``ImportError`` naming the extra to install when it is missing.
+    """
     try:
         from tensorboard.compat.proto import event_pb2, summary_pb2
         from tensorboard.plugins.histogram.summary_v2 import histogram_pb
@@ -71,7 +74,7 @@ class TensorBoardSink:
 
     def __init__(self, log_dir):
         (self._event_pb2, self._summary_pb2, self._scalar_pb, self._histogram_pb,
-         RecordWriter) = _tensorboard()
+         RecordWriter) = require_tensorboard()
         self.log_dir = os.fspath(log_dir)
         os.makedirs(self.log_dir, exist_ok=True)
         # TensorBoard reads files whose name holds "tfevents", in name order.
