@@ -23,6 +23,8 @@ __all__ = ["distance_matrix", "plot_units", "animate_units"]
 
 # White (identical units) through the course blue to its dark blue (far apart).
 _CMAP_COLOURS = ("#ffffff", dlblue, dldarkblue)
+# Write each distance in its cell for layers up to this many units.
+_ANNOTATE_UNITS = 6
 
 
 def _cmap():
@@ -92,7 +94,7 @@ def _chosen(records, steps):
     steps = list(steps)
     if not steps or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool)
                             for s in steps):
-        raise ValueError(f"`steps` must be a list of step numbers (ints). Received: {steps!r}")
+        raise ValueError(f"`steps` must be a list of step numbers (ints). Received: steps={steps!r}")
     recorded = np.array([r["step"] for r in records])
     return [records[int(np.argmin(np.abs(recorded - step)))] for step in steps]
 
@@ -145,7 +147,7 @@ def plot_units(history, layer=None, steps=None):
     chosen = _chosen(records, steps)
     matrices = [distance_matrix(r) for r in chosen]
     vmax = max(float(np.nanmax(m)) for m in matrices) or 1.0
-    annotate = matrices[0].shape[0] <= 8
+    annotate = matrices[0].shape[0] <= _ANNOTATE_UNITS
     fig, axes = new_figure(1, len(chosen), width=3.2, height=3.1)
     for ax, record, matrix in zip(axes[0], chosen, matrices):
         image, _ = _draw_matrix(ax, matrix, vmax, annotate)
@@ -179,7 +181,7 @@ def animate_units(history, path, layer=None, fps=4, max_frames=60, dpi=72):
         records = [records[i] for i in keep]
     matrices = [distance_matrix(r) for r in records]
     vmax = max(float(np.nanmax(m)) for m in matrices) or 1.0
-    annotate = matrices[0].shape[0] <= 8
+    annotate = matrices[0].shape[0] <= _ANNOTATE_UNITS
     fig, axes = new_figure(1, 1, width=3.6, height=3.3)
     ax = axes[0, 0]
     image, texts = _draw_matrix(ax, matrices[0], vmax, annotate)
@@ -188,6 +190,9 @@ def animate_units(history, path, layer=None, fps=4, max_frames=60, dpi=72):
     directory = os.path.dirname(os.fspath(path))
     if directory:
         os.makedirs(directory, exist_ok=True)
+    title.set_text(f"{layer}: " + _label(layer, records[0]))
+    fig.canvas.draw()  # lay the figure out once, then keep it still frame to frame
+    fig.set_layout_engine("none")
     writer = PillowWriter(fps=fps)
     with writer.saving(fig, os.fspath(path), dpi=dpi):
         for record, matrix in zip(records, matrices):
