@@ -121,7 +121,7 @@ def _draw_matrix(ax, matrix, vmax, annotate):
             for j in range(units):
                 value = matrix[i, j]
                 colour = "white" if value > 0.6 * vmax else dldarkred
-                texts.append(ax.text(j, i, f"{value:.2f}", ha="center", va="center",
+                texts.append(ax.text(j, i, f"{value:.3g}", ha="center", va="center",
                                      fontsize="small", color=colour))
     return image, texts
 
@@ -198,7 +198,7 @@ def animate_units(history, path, layer=None, fps=4, max_frames=60, dpi=72):
         for record, matrix in zip(records, matrices):
             image.set_data(matrix)
             for text, value in zip(texts, matrix.ravel()):
-                text.set_text(f"{value:.2f}")
+                text.set_text(f"{value:.3g}")
                 text.set_color("white" if value > 0.6 * vmax else dldarkred)
             title.set_text(f"{layer}: " + _label(layer, record))
             writer.grab_frame()
