@@ -103,3 +103,19 @@ def test_plot_gains_the_correlation_panel_with_a_probe(trained):
     without = mlc.plotting.plot_differentiation(
         [dict(r, mean_abs_correlation=float("nan")) for r in trained.history])
     assert not any("correlation" in ax.get_title() for ax in without.axes)
+
+
+def test_plot_redraws_in_place_what_a_new_figure_shows(trained):
+    history = trained.history
+    fig = mlc.plotting.plot_differentiation(history[:2])
+    again = mlc.plotting.plot_differentiation(history, fig=fig)
+    fresh = mlc.plotting.plot_differentiation(history)
+    assert again is fig
+    for ax, new in zip(again.axes, fresh.axes):
+        assert ax.get_title() == new.get_title()
+        assert len(ax.lines) == len(new.lines)
+        for line, other in zip(ax.lines, new.lines):
+            np.testing.assert_array_equal(line.get_ydata(), other.get_ydata())
+    # other panels (a probe's correlation row appears): a new figure
+    no_probe = [dict(r, mean_abs_correlation=float("nan")) for r in history]
+    assert mlc.plotting.plot_differentiation(history, fig=mlc.plotting.plot_differentiation(no_probe)) is not fig

@@ -7,7 +7,7 @@ from mlscompanion.plotting.style import dlcolors, new_figure
 __all__ = ["plot_differentiation"]
 
 
-def plot_differentiation(history, x="step", max_pairs=6):
+def plot_differentiation(history, x="step", max_pairs=6, fig=None):
     """Distance between units (top) and effective width, per layer.
 
     For layers with few units each pair gets its own line; otherwise the
@@ -15,13 +15,25 @@ def plot_differentiation(history, x="step", max_pairs=6):
     are drawn. When the tracker had a ``probe`` (records with a finite
     ``mean_abs_correlation``), a third row shows how correlated the units'
     outputs are: 1 means they all say the same thing.
+
+    ``fig``: a Figure this function returned before; when it has the same
+    panels it is redrawn in place (cheaper than a new one: the live view
+    uses it), otherwise a new Figure is made.
     """
     if x not in ("step", "epoch"):
         raise ValueError(f"`x` must be 'step' or 'epoch'. Received: x={x!r}")
     layers = list(dict.fromkeys(rec["layer"] for rec in history))
     correlation = _has_correlation(history)
-    fig, axes = new_figure(3 if correlation else 2, max(len(layers), 1),
-                           width=4.2, height=2.8)
+    shape = (3 if correlation else 2, max(len(layers), 1))
+    if fig is not None and getattr(fig, "_mlscompanion_panels", None) == (shape, layers):
+        axes = np.array(fig.axes).reshape(shape)
+        for ax in axes.flat:  # keep the axes (costly to make), drop their lines
+            for artist in list(ax.lines) + list(ax.texts):
+                artist.remove()
+            ax.relim()
+    else:
+        fig, axes = new_figure(*shape, width=4.2, height=2.8)
+        fig._mlscompanion_panels = (shape, layers)
     if not layers:
         axes[0, 0].text(0.5, 0.5, "no records yet", ha="center", va="center")
         return fig
