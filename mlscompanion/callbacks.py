@@ -494,8 +494,8 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         self._epoch = epoch
         self._epoch_start_step = self._current_step()
         if not self._need_start_record:
-            self._epoch_over()
-        if self._need_start_record:
+            self._epoch_over()  # the previous epoch's progress bar line is done
+        else:
             # Taken here, not in on_train_begin: by now every callback's
             # on_train_begin has run, so BackupAndRestore has restored the
             # weights and the step count.
