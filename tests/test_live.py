@@ -122,6 +122,7 @@ def test_slow_draws_are_spaced_to_keep_within_the_budget():
     seen = [count for *_, count in sink.display.shown[0]]
     assert seen == [1, 21, 41]  # drawn at t = 0, 5.25 and 10.5
     assert sink.draws * 0.25 <= 0.05 * clock.now + 0.25
+    assert sink.draw_seconds == pytest.approx(0.75)  # measured on the injected clock
 
 
 def test_fit_shows_one_display_updated_in_place():

@@ -109,6 +109,7 @@ class LiveSink:
         """A new ``fit`` begins: a new picture, starting from ``history``."""
         self.records = list(history)
         self.draws = 0
+        self.draw_seconds = 0.0
         self._handle = None
         self._figure = None
         self._next_draw = None
@@ -169,6 +170,7 @@ class LiveSink:
             self._handle.update(picture, metadata=metadata)
         self._drawn = len(self.records)
         end = self.clock()
+        self.draw_seconds += end - start
         self._next_draw = end + max(self.interval, (end - start) / self.budget)
 
     def get_config(self):
