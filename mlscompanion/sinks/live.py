@@ -73,7 +73,7 @@ class LiveSink:
     Args:
         interval: at least this many seconds between two redraws.
         budget: the largest share of the time spent on throttled redraws
-            (0.04: 4%; the first and the last draw of a fit come on top).
+            (0.03: 3%; the first and the last draw of a fit come on top).
         notebook: draw (True) or print one line per epoch (False); default:
             detected once, when the sink is made (``notebook_mode()``).
         display: the function that shows a new picture and returns a handle
@@ -83,7 +83,7 @@ class LiveSink:
         stream: where script mode prints (default ``sys.stdout``).
     """
 
-    def __init__(self, interval=1.0, budget=0.04, notebook=None, display=None,
+    def __init__(self, interval=1.0, budget=0.03, notebook=None, display=None,
                  dpi=72, clock=time.monotonic, stream=None):
         if isinstance(interval, bool) or not isinstance(interval, (int, float)) or interval < 0:
             raise ValueError(
