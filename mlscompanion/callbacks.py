@@ -9,8 +9,9 @@ Example:
 This module holds the callback: when to record, and where records go. The
 figures are computed on the device that holds the weights
 (``mlscompanion.unit_figures``); a record's columns are listed in
-``mlscompanion.records``; the CSV file is written by
-``mlscompanion.sinks.CSVSink``; the plots live in ``mlscompanion.plotting``.
+``mlscompanion.records``; fetched records go to the sinks in
+``mlscompanion.sinks`` (a CSV file, TensorBoard, a live figure); the plots
+live in ``mlscompanion.plotting``.
 """
 
 import numbers
@@ -26,6 +27,8 @@ from mlscompanion.probes import Probe, activation_model
 from mlscompanion.records import RECORD_FIELDS
 from mlscompanion.sinks.csv_file import CSVSink, read_csv
 from mlscompanion.tracked_layers import describe_layer, layers_of
+from mlscompanion.sinks.live import LiveSink
+from mlscompanion.sinks.tensorboard import TensorBoardSink, require_tensorboard
 from mlscompanion.unit_figures import UnitFigures, describe_units
 
 __all__ = ["NeuronDifferentiation", "RECORD_FIELDS", "describe_units"]
@@ -109,7 +112,21 @@ class NeuronDifferentiation(keras.callbacks.Callback):
             time and memory. None (default) describes every unit.
         sample_seed: seed of that sample.
         fetch_every: fetch records to the host after this many record points
-            (1: after each, at the cost of a device sync per record).
+            (1: after each, at the cost of a device sync per record). With
+            ``live``, records are also fetched whenever the live figure may
+            redraw (at most about once a second), so it is never stale.
+        live: watch the units while ``fit`` runs. In a Jupyter or Colab
+            notebook one figure (``plot()``) is shown and updated in place,
+            at most once a second, at epoch ends as allowed, and at the end
+            of training; in a script nothing is drawn and one line per
+            epoch is printed. True builds a ``mlscompanion.sinks.LiveSink``
+            for each fit; pass your own ``LiveSink(...)`` to change its
+            throttle.
+        log_dir: write the figures to TensorBoard: scalars per layer and
+            figure, and histograms of the pair distances, in
+            ``log_dir/units`` (beside the ``train`` and ``validation`` runs
+            of ``keras.callbacks.TensorBoard(log_dir)``). Needs the
+            ``tensorboard`` package: ``pip install mlscompanion[tensorboard]``.
     """
 
     def __init__(
@@ -127,6 +144,8 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         fetch_every=16,
         probe_samples=256,
         probe_batch_size=256,
+        live=False,
+        log_dir=None,
     ):
         super().__init__()
         if every != "epoch" and not _is_count(every, 1):
@@ -167,6 +186,18 @@ class NeuronDifferentiation(keras.callbacks.Callback):
                 "`append=True` needs `csv_path`: it continues an existing CSV "
                 "file. Give csv_path='units.csv'."
             )
+        if not isinstance(live, (bool, LiveSink)):
+            raise ValueError(
+                "`live` must be True, False or a mlscompanion.sinks.LiveSink. "
+                f"Received: live={live!r}"
+            )
+        if log_dir is not None and not isinstance(log_dir, (str, os.PathLike)):
+            raise ValueError(
+                "`log_dir` must be a folder path (str or pathlib.Path) or None. "
+                f"Received: log_dir={log_dir!r}"
+            )
+        if log_dir is not None:
+            require_tensorboard()  # a missing package is reported now, not mid-fit
         _validation.check_int(pair_limit, "pair_limit", minimum=0)
         if max_units is not None:
             _validation.check_int(max_units, "max_units", minimum=2)
@@ -185,6 +216,8 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         self.max_units = max_units
         self.sample_seed = int(sample_seed)
         self.fetch_every = _validation.check_int(fetch_every, "fetch_every")
+        self.live = live
+        self.log_dir = None if log_dir is None else os.fspath(log_dir)
         self._history = []
         self._pending = []
         self._pending_steps = 0
@@ -194,6 +227,8 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         self._probe_forward = None
         self._probe_slots = []
         self._sink = None
+        self._tensorboard = None
+        self._live = None
         self._seen = set()
         self._nan_warned = set()
         self._check_rollback = False
@@ -216,6 +251,8 @@ class NeuronDifferentiation(keras.callbacks.Callback):
             "fetch_every": self.fetch_every,
             "probe_samples": self.probe_samples,
             "probe_batch_size": self.probe_batch_size,
+            "live": bool(self.live),
+            "log_dir": self.log_dir,
         }
 
     # ----- setup -------------------------------------------------------
@@ -330,6 +367,32 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         self._seen.update((r["step"], r["layer"]) for r in previous)
         self._check_rollback = bool(previous)
 
+    # ----- TensorBoard and the live view: one pair per fit -------------
+    def _open_sinks(self):
+        self._close_sinks()
+        if self.log_dir is not None:
+            self._tensorboard = TensorBoardSink(os.path.join(self.log_dir, "units"))
+        if self.live:
+            self._live = LiveSink() if self.live is True else self.live
+            self._live.open(self._history)
+
+    def _sinks(self):
+        return [sink for sink in (self._sink, self._tensorboard, self._live)
+                if sink is not None]
+
+    def _epoch_over(self):
+        """Tell the sinks an epoch is over (TensorBoard flushes, the live view
+        redraws or prints its line). Called when the next epoch begins and at
+        the end of training, after Keras' progress bar finished its line."""
+        for sink in self._sinks():
+            sink.flush()
+
+    def _close_sinks(self):
+        for sink in (self._tensorboard, self._live):
+            if sink is not None:
+                sink.close()
+        self._tensorboard = self._live = None
+
     def _drop_records_after(self, step):
         """Forget records past ``step``: the run resumed from an earlier backup."""
         self._check_rollback = False
@@ -417,8 +480,8 @@ class NeuronDifferentiation(keras.callbacks.Callback):
             self._warn_if_nan(record)
             new.append({field: record[field] for field in RECORD_FIELDS})
         self._history.extend(new)
-        if self._sink is not None:
-            self._sink.send(new)
+        for sink in self._sinks():
+            sink.send(new)
         return new
 
     def _warn_if_nan(self, record):
@@ -434,7 +497,8 @@ class NeuronDifferentiation(keras.callbacks.Callback):
 
     def _record_point(self, step, all_pairs=False):
         self._take(step, all_pairs)
-        if self._pending_steps >= self.fetch_every:
+        if self._pending_steps >= self.fetch_every or (
+                self._live is not None and self._live.ready()):
             self._fetch()
 
     def record(self, step=None):
@@ -463,12 +527,15 @@ class NeuronDifferentiation(keras.callbacks.Callback):
     # ----- Keras hooks -------------------------------------------------
     def on_train_begin(self, logs=None):
         self._setup()
+        self._open_sinks()
         self._need_start_record = True
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
         self._epoch_start_step = self._current_step()
-        if self._need_start_record:
+        if not self._need_start_record:
+            self._epoch_over()  # the previous epoch's progress bar line is done
+        else:
             # Taken here, not in on_train_begin: by now every callback's
             # on_train_begin has run, so BackupAndRestore has restored the
             # weights and the step count.
@@ -494,6 +561,8 @@ class NeuronDifferentiation(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self._fetch()
+        self._epoch_over()
+        self._close_sinks()
 
     # ----- results -----------------------------------------------------
     @staticmethod
@@ -529,3 +598,32 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         from mlscompanion import plotting
 
         return plotting.plot_differentiation(self.history, x=x)
+
+    def plot_units(self, layer=None, steps=None):
+        """A matplotlib Figure: the distance between every pair of a layer's units.
+
+        Heatmaps at a few steps (default: first, middle and last record), for
+        layers of at most ``pair_limit`` units. See
+        ``mlscompanion.plotting.plot_units``.
+
+        Example:
+
+        >>> tracker.plot_units("layer1", steps=[0, 100, 1000])
+        """
+        from mlscompanion.plotting.units import plot_units
+
+        return plot_units(self.history, layer=layer, steps=steps)
+
+    def animate(self, path, layer=None, fps=4, max_frames=60):
+        """Write a GIF of a layer's pair-distance matrix over training; returns ``path``.
+
+        See ``mlscompanion.plotting.animate_units``.
+
+        Example:
+
+        >>> tracker.animate("layer1.gif", layer="layer1")
+        """
+        from mlscompanion.plotting.units import animate_units
+
+        return animate_units(self.history, path, layer=layer, fps=fps,
+                             max_frames=max_frames)
