@@ -96,12 +96,18 @@ def compile_for_backend(fn, static=()):
     return fn
 
 
-def _compiled_figures():
-    """One compiled function per process and backend; it traces once per shape."""
-    backend = keras.backend.backend()
-    if backend not in _COMPILED:
-        _COMPILED[backend] = compile_for_backend(_figures, static=("layout", "pairs"))
-    return _COMPILED[backend]
+def _compiled_figures(signature=()):
+    """The compiled figures for one call signature (shapes, layout, pairs),
+    built once per process and backend and shared by every tracker.
+
+    One compiled function per signature, so each traces once: TensorFlow
+    would otherwise warn about "retracing" when a model has layers of
+    several shapes.
+    """
+    key = (keras.backend.backend(), signature)
+    if key not in _COMPILED:
+        _COMPILED[key] = compile_for_backend(_figures, static=("layout", "pairs"))
+    return _COMPILED[key]
 
 
 def unit_matrix(kernel, bias=None):
@@ -336,8 +342,11 @@ class UnitFigures:
 
         ``activations``: the layer's output on a probe, units on the last axis.
         """
-        return _compiled_figures()(
-            tuple(weights), self._direction, self._tol, self._sample, self._pair_index,
+        weights = tuple(weights)
+        signature = (tuple(tuple(w.shape) for w in weights), self.units, self.layout,
+                     bool(pairs), None if activations is None else tuple(activations.shape))
+        return _compiled_figures(signature)(
+            weights, self._direction, self._tol, self._sample, self._pair_index,
             activations, layout=self.layout, pairs=bool(pairs))
 
     def decode(self, vector, pairs=False):
