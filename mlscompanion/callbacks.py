@@ -19,29 +19,18 @@ import os
 import warnings
 
 import keras
-import numpy as np
 from keras import ops
 
 from mlscompanion import _validation
-from mlscompanion.probes import Probe, activation_model
+from mlscompanion.probes import Probe
 from mlscompanion.records import RECORD_FIELDS
 from mlscompanion.sinks.csv_file import CSVSink, read_csv
-from mlscompanion.tracked_layers import describe_layer, layers_of
+from mlscompanion.tracked_layers import resolve_layers, sample_units
 from mlscompanion.sinks.live import LiveSink
 from mlscompanion.sinks.tensorboard import TensorBoardSink, require_tensorboard
 from mlscompanion.unit_figures import UnitFigures, describe_units
 
 __all__ = ["NeuronDifferentiation", "RECORD_FIELDS", "describe_units"]
-
-
-def _trackable(layer, chain=()):
-    """The layer's ``TrackedLayer`` and why it is not tracked ("" if it is)."""
-    tracked = describe_layer(layer, chain)
-    if tracked is None:
-        return None, f"{type(layer).__name__}: no units the tracker describes"
-    if tracked.units < 2:
-        return None, f"{tracked.units} unit"
-    return tracked, ""
 
 
 def _is_count(value, minimum):
@@ -256,97 +245,18 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         }
 
     # ----- setup -------------------------------------------------------
-    def _resolve_layers(self):
-        """The ``TrackedLayer`` of each layer to track."""
-        candidates = layers_of(self.model)
-        chain_of = {id(layer): chain for layer, chain in candidates}
-        if self.layers is None:
-            chosen = [layer for layer, _ in candidates]
-        else:
-            by_name = {}
-            for layer, _ in candidates:  # the outermost of two equal names wins
-                by_name.setdefault(layer.name, layer)
-            chosen = []
-            for item in self.layers:
-                if isinstance(item, str):
-                    if item not in by_name:
-                        raise ValueError(
-                            f"NeuronDifferentiation: no layer named {item!r} in "
-                            f"the model. Layers: {sorted(by_name)}"
-                        )
-                    chosen.append(by_name[item])
-                elif id(item) not in chain_of:
-                    raise ValueError(
-                        f"NeuronDifferentiation: the layer {item.name!r} given in "
-                        "`layers` is not a layer of the model (nor of a model "
-                        f"inside it). Layers: {sorted(by_name)}"
-                    )
-                else:
-                    chosen.append(item)
-        tracked, skipped = [], []
-        for layer in chosen:
-            description, reason = _trackable(layer, chain_of[id(layer)])
-            if description is None:
-                skipped.append(f"{layer.name} ({reason})")
-            else:
-                tracked.append(description)
-        if skipped and self.layers is not None:
-            warnings.warn(
-                "NeuronDifferentiation skips layers without 2 or more units "
-                "it can describe: " + ", ".join(skipped),
-                stacklevel=3,
-            )
-        if not tracked:
-            warnings.warn(
-                "NeuronDifferentiation found no layer to track (a Dense, Conv, "
-                "EinsumDense or RNN layer with 2 or more units); it will "
-                "record nothing.",
-                stacklevel=3,
-            )
-        return tracked
-
-    def _sample(self, tracked):
-        """Sorted indices of the units described for ``tracked`` (None: all)."""
-        units = tracked.units
-        if self.max_units is None or units <= self.max_units:
-            return None
-        rng = np.random.default_rng(self.sample_seed)
-        return np.sort(rng.choice(units, size=self.max_units, replace=False))
-
-    def _build_probe_model(self):
-        """The model from the inputs to the tracked layers' activations, and
-        per tracked layer the index of its output (None: not read)."""
-        if self._probe is None or not self._tracked:
-            return None, []
-        if not getattr(self.model, "inputs", None):
-            warnings.warn(
-                "NeuronDifferentiation cannot read the layers' activations of "
-                "this model (it has no inputs graph); activation correlation is "
-                "not recorded. Build the model with keras.Input(...) to enable it.",
-                stacklevel=3,
-            )
-            return None, []
-        probe_model, slots, failed = activation_model(self.model, self._tracked)
-        if failed:
-            warnings.warn(
-                "NeuronDifferentiation cannot read the activations of "
-                + "; ".join(failed) + "; their activation correlation is not recorded.",
-                stacklevel=3,
-            )
-        return probe_model, slots
-
     def _setup(self):
-        self._tracked = self._resolve_layers()
+        self._tracked = resolve_layers(self.model, self.layers)
         self._figures = {
-            tracked.name: UnitFigures(tracked.shapes, tol=self.tol,
-                                      pair_limit=self.pair_limit,
-                                      sample=self._sample(tracked),
-                                      layout=tracked.layout)
+            tracked.name: UnitFigures(
+                tracked.shapes, tol=self.tol, pair_limit=self.pair_limit,
+                sample=sample_units(tracked.units, self.max_units, self.sample_seed),
+                layout=tracked.layout)
             for tracked in self._tracked
         }
-        probe_model, self._probe_slots = self._build_probe_model()
-        self._probe_forward = (None if probe_model is None
-                               else self._probe.bind(self.model, probe_model))
+        self._probe_forward, self._probe_slots = (
+            (None, []) if self._probe is None
+            else self._probe.forward(self.model, self._tracked))
         self._open_csv()
         self._ready = True
 

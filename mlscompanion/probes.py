@@ -23,6 +23,7 @@ the activations on the device.
 
 import itertools
 import sys
+import warnings
 
 import keras
 import numpy as np
@@ -265,3 +266,32 @@ class Probe:
         except Exception as error:
             raise ValueError(self._mismatch(model, f"the model raised: {error}")) from error
         return forward
+
+    def forward(self, model, tracked):
+        """``(forward, slots)``: a ``BatchedForward`` to the activations of the
+        ``tracked`` layers on the probe, and per tracked layer the index of
+        its output (None: not read). ``(None, [])`` when no layer can be read.
+
+        Warns (and records no correlation) for layers whose activations
+        cannot be read; raises ValueError if the probe does not fit ``model``.
+        """
+        if not tracked:
+            return None, []
+        if not getattr(model, "inputs", None):
+            warnings.warn(
+                "NeuronDifferentiation cannot read the layers' activations of "
+                "this model (it has no inputs graph); activation correlation is "
+                "not recorded. Build the model with keras.Input(...) to enable it.",
+                stacklevel=4,
+            )
+            return None, []
+        probe_model, slots, failed = activation_model(model, tracked)
+        if failed:
+            warnings.warn(
+                "NeuronDifferentiation cannot read the activations of "
+                + "; ".join(failed) + "; their activation correlation is not recorded.",
+                stacklevel=4,
+            )
+        if probe_model is None:
+            return None, slots
+        return self.bind(model, probe_model), slots

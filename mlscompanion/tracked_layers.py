@@ -38,7 +38,10 @@ units on the last axis: a conv layer's channel axis (axis 1 for
 when ``return_state=True``); the other axes but the first are positions.
 """
 
+import warnings
+
 import keras
+import numpy as np
 from keras import ops
 
 __all__ = ["TrackedLayer", "describe_layer", "layers_of", "RNN_GATES"]
@@ -187,3 +190,81 @@ def _describe(layer):
         return TrackedLayer(layer, layer, names, layout)
     return None
 
+
+def _trackable(layer, chain=()):
+    """The layer's ``TrackedLayer`` and why it is not tracked ("" if it is)."""
+    tracked = describe_layer(layer, chain)
+    if tracked is None:
+        return None, f"{type(layer).__name__}: no units the tracker describes"
+    if tracked.units < 2:
+        return None, f"{tracked.units} unit"
+    return tracked, ""
+
+
+def resolve_layers(model, layers=None):
+    """The ``TrackedLayer`` of each layer of ``model`` to track.
+
+    Example:
+
+    >>> [t.name for t in resolve_layers(model, ["layer1"])]
+    ['layer1']
+
+    ``layers``: names or layer objects (also of nested models); None: every
+    layer with at least 2 units that can be described, silently. Named
+    layers that cannot be described are listed in one warning.
+    """
+    candidates = layers_of(model)
+    chain_of = {id(layer): chain for layer, chain in candidates}
+    if layers is None:
+        chosen = [layer for layer, _ in candidates]
+    else:
+        by_name = {}
+        for layer, _ in candidates:  # the outermost of two equal names wins
+            by_name.setdefault(layer.name, layer)
+        chosen = []
+        for item in layers:
+            if isinstance(item, str):
+                if item not in by_name:
+                    raise ValueError(
+                        f"NeuronDifferentiation: no layer named {item!r} in "
+                        f"the model. Layers: {sorted(by_name)}"
+                    )
+                chosen.append(by_name[item])
+            elif id(item) not in chain_of:
+                raise ValueError(
+                    f"NeuronDifferentiation: the layer {item.name!r} given in "
+                    "`layers` is not a layer of the model (nor of a model "
+                    f"inside it). Layers: {sorted(by_name)}"
+                )
+            else:
+                chosen.append(item)
+    tracked, skipped = [], []
+    for layer in chosen:
+        description, reason = _trackable(layer, chain_of[id(layer)])
+        if description is None:
+            skipped.append(f"{layer.name} ({reason})")
+        else:
+            tracked.append(description)
+    if skipped and layers is not None:
+        warnings.warn(
+            "NeuronDifferentiation skips layers without 2 or more units "
+            "it can describe: " + ", ".join(skipped),
+            stacklevel=4,
+        )
+    if not tracked:
+        warnings.warn(
+            "NeuronDifferentiation found no layer to track (a Dense, Conv, "
+            "EinsumDense or RNN layer with 2 or more units); it will "
+            "record nothing.",
+            stacklevel=4,
+        )
+    return tracked
+
+
+def sample_units(units, max_units=None, seed=0):
+    """Sorted indices of a fixed random sample of ``max_units`` of ``units``
+    (None: describe them all)."""
+    if max_units is None or units <= max_units:
+        return None
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(units, size=max_units, replace=False))
