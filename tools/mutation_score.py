@@ -81,9 +81,12 @@ def run(module, children):
     command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(children),
                f"mlscompanion.{module}.*"]
     print("$", " ".join(command), flush=True)
-    done = subprocess.run(command, cwd=ROOT, env=mutation_env(), stdout=subprocess.DEVNULL)
+    log = ROOT / "mutants" / f"{module}.log"
+    log.parent.mkdir(exist_ok=True)
+    with open(log, "w") as out:
+        done = subprocess.run(command, cwd=ROOT, env=mutation_env(), stdout=out, stderr=out)
     if done.returncode != 0:
-        sys.exit(f"mutmut failed on {module} (exit {done.returncode}); rerun it by hand to see why")
+        sys.exit(f"mutmut failed on {module} (exit {done.returncode}); see {log}")
 
 
 def table(modules):

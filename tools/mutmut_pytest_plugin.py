@@ -1,16 +1,35 @@
 """pytest plugin for mutation runs only (loaded by the [tool.mutmut] section).
 
-mutmut forks one process per mutant from a process that has already run the
-tests, and switches mutants inside each function at call time. The figures
-are one compiled function per backend (``unit_figures._COMPILED``): a trace
-inherited from the parent would run the unmutated code, and a function only
-runs at trace time, so without a fresh trace per test neither the mutant nor
-mutmut's "which tests call this function" record would be right. Dropping
-the cache before every test makes each test trace (and so call) the Python
-code again.
+Two things differ from a plain ``python -m pytest``:
+
+- Tests that start a fresh Python process are skipped. They take seconds
+  each (a new interpreter imports Keras), and a mutant would reach them only
+  through the environment; the in-process tests cover the same code.
+- The compiled figures are traced again in every test. mutmut forks one
+  process per mutant from a process that has already run the tests, and
+  switches mutants inside each function at call time. A trace inherited from
+  the parent (``unit_figures._COMPILED``) would run the unmutated code, and a
+  traced function only runs while it is traced, so without a fresh trace per
+  test neither the mutant nor mutmut's "which tests call this function"
+  record would be right.
 """
 
+import subprocess
+
 import pytest
+
+
+class _NoFreshProcess(subprocess.Popen):
+    def __init__(self, *args, **kwargs):
+        pytest.skip("starts a fresh process: not part of mutation runs (docs/testing.md)")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_fresh_processes():
+    """Session scope, so it is in place before module fixtures start processes."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(subprocess, "Popen", _NoFreshProcess)
+        yield
 
 
 @pytest.fixture(autouse=True)
