@@ -289,6 +289,29 @@ def test_cosines_and_correlations_stay_within_one_for_parallel_units():
         assert got["max_cosine"] == pytest.approx(1.0, abs=1e-6)
 
 
+def test_rounding_never_pushes_a_cosine_or_correlation_past_one():
+    """Identical and opposite units (and activations) sit exactly at +-1: clipped there."""
+    for seed in range(20):
+        rng = np.random.default_rng(100 + seed)
+        u = rng.normal(size=(5, 1)).astype("float32")
+        a = rng.normal(size=(30, 1)).astype("float32")
+        same = device_figures(u[:-1] * np.ones(4, "float32"), u[-1] * np.ones(4, "float32"),
+                              a * np.ones(4, "float32"))
+        assert same["mean_cosine"] <= 1.0 and same["max_cosine"] <= 1.0
+        assert same["mean_abs_correlation"] <= 1.0
+        signs = np.array([1.0, -1.0], "float32")
+        opposite = device_figures(u[:-1] * signs, u[-1] * signs, a * signs)
+        assert opposite["mean_cosine"] >= -1.0 and opposite["max_cosine"] >= -1.0
+        assert opposite["mean_abs_correlation"] <= 1.0
+
+
+def test_unit_figures_defaults_tol_and_pair_limit():
+    figures, vector = figures_vector(np.array([[0.0, 1e-3]], "float32"))
+    assert figures.decode(vector)["effective_width"] == 2  # default tol 1e-6
+    assert UnitFigures((1, 32)).size == len(SCALARS) + 32 * 31 // 2  # pair_limit 32
+    assert UnitFigures((1, 33)).size == len(SCALARS)
+
+
 def test_conv_activations_count_every_position_as_a_sample():
     rng = np.random.default_rng(12)
     kernel = rng.normal(size=(3, 3, 2, 4)).astype("float32")

@@ -29,6 +29,7 @@ import argparse
 import collections
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -77,10 +78,16 @@ def results(module):
     return json.loads(meta.read_text())["exit_code_by_key"]
 
 
-def run(module, children):
-    command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(children),
-               f"mlscompanion.{module}.*"]
-    print("$", " ".join(command), flush=True)
+def run(module, children, sample=None):
+    """Run mutmut on every mutant of ``module``, or on a seeded random sample of them."""
+    names = [f"mlscompanion.{module}.*"]
+    if sample:
+        every = sorted(results(module))  # the names exist once mutmut has generated them
+        if not every:
+            sys.exit(f"no mutants of {module} yet: run it once without --sample")
+        names = sorted(random.Random(0).sample(every, min(sample, len(every))))
+    command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(children), *names]
+    print("$", " ".join(command[:7]), "..." if len(command) > 7 else "", flush=True)
     log = ROOT / "mutants" / f"{module}.log"
     log.parent.mkdir(exist_ok=True)
     with open(log, "w") as out:
@@ -98,7 +105,8 @@ def table(modules):
             rows.append(f"| {module} | not run | | | | | | |")
             continue
         count = collections.Counter()
-        for name, code in sorted(codes.items()):
+        checked = {name: code for name, code in codes.items() if code is not None}
+        for name, code in sorted(checked.items()):
             if code in KILLED:
                 count["killed"] += 1
             elif code in TIMEOUT:
@@ -108,17 +116,18 @@ def table(modules):
             elif code in SURVIVED or code in NO_TESTS:
                 count["survived"] += 1
                 missed.append(name)
-            else:  # not checked, interrupted, suspicious, segfault
-                count["unchecked"] += 1
+            else:  # interrupted, suspicious, segfault
+                count["other"] += 1
                 missed.append(name)
         stale += [name for name in equivalent if name.split(".")[1] == module
                   and codes.get(name, "missing") not in SURVIVED]
-        scored = len(codes) - count["equivalent"]
+        scored = len(checked) - count["equivalent"]
         score = (count["killed"] + count["timeout"]) / scored if scored else float("nan")
-        rows.append(f"| {module} | {len(codes)} | {count['killed']} | {count['timeout']} | "
-                    f"{count['equivalent']} | {count['survived']} | {count['unchecked']} | "
+        tested = f"{len(checked)} of {len(codes)}" if len(checked) < len(codes) else len(codes)
+        rows.append(f"| {module} | {tested} | {count['killed']} | {count['timeout']} | "
+                    f"{count['equivalent']} | {count['survived']} | {count['other']} | "
                     f"{100 * score:.1f}% |")
-    print("| module | mutants | killed | timeout | equivalent | survived | unchecked | score |")
+    print("| module | mutants checked | killed | timeout | equivalent | survived | other | score |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
     print("\nscore = (killed + timeout) / (mutants - equivalent)")
@@ -138,6 +147,9 @@ def main(argv=None):
                         help=f"modules of mlscompanion to mutate, of {', '.join(MODULES)} (default: all)")
     parser.add_argument("--report", action="store_true", help="print the table of the last run")
     parser.add_argument("--children", type=int, default=1, help="mutants tested at once")
+    parser.add_argument("--sample", type=int, metavar="N",
+                        help="check a seeded random sample of N mutants per module (after a "
+                             "first run has generated them); the others stay unchecked")
     args = parser.parse_args(argv)
     modules = args.modules or list(MODULES)
     unknown = sorted(set(modules) - set(MODULES))
@@ -145,7 +157,7 @@ def main(argv=None):
         parser.error(f"unknown module(s) {unknown}: expected some of {list(MODULES)}")
     if not args.report:
         for module in modules:
-            run(module, args.children)
+            run(module, args.children, args.sample)
     table(modules)
 
 
