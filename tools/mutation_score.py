@@ -78,10 +78,14 @@ def results(module):
     return json.loads(meta.read_text())["exit_code_by_key"]
 
 
-def run(module, children, sample=None):
-    """Run mutmut on every mutant of ``module``, or on a seeded random sample of them."""
+def run(module, children, sample=None, survivors=False):
+    """Run mutmut on every mutant of ``module``, a seeded random sample, or the survivors."""
     names = [f"mlscompanion.{module}.*"]
-    if sample:
+    if survivors:
+        names = sorted(name for name, code in results(module).items() if code in SURVIVED | NO_TESTS)
+        if not names:
+            return
+    elif sample:
         every = sorted(results(module))  # the names exist once mutmut has generated them
         if not every:
             sys.exit(f"no mutants of {module} yet: run it once without --sample")
@@ -94,6 +98,25 @@ def run(module, children, sample=None):
         done = subprocess.run(command, cwd=ROOT, env=mutation_env(), stdout=out, stderr=out)
     if done.returncode != 0:
         sys.exit(f"mutmut failed on {module} (exit {done.returncode}); see {log}")
+
+
+def keep_kills(before):
+    """Restore the kills in ``before`` ({module: results}) that mutmut has forgotten.
+
+    A change to the test selection makes mutmut forget every verdict. With tests
+    only added, a mutant killed before is still killed (its killing test still
+    runs), so ``--survivors`` puts those verdicts back.
+    """
+    for module, old in before.items():
+        meta = ROOT / "mutants" / "mlscompanion" / f"{module}.py.meta"
+        if not old or not meta.exists():
+            continue
+        data = json.loads(meta.read_text())
+        codes = data["exit_code_by_key"]
+        for name, code in old.items():
+            if codes.get(name, "gone") is None and code in KILLED | TIMEOUT:
+                codes[name] = code
+        meta.write_text(json.dumps(data))
 
 
 def table(modules):
@@ -147,6 +170,9 @@ def main(argv=None):
                         help=f"modules of mlscompanion to mutate, of {', '.join(MODULES)} (default: all)")
     parser.add_argument("--report", action="store_true", help="print the table of the last run")
     parser.add_argument("--children", type=int, default=1, help="mutants tested at once")
+    parser.add_argument("--survivors", action="store_true",
+                        help="rerun only the mutants that survived the last run (after adding "
+                             "tests); the verdicts of killed mutants are kept")
     parser.add_argument("--sample", type=int, metavar="N",
                         help="check a seeded random sample of N mutants per module (after a "
                              "first run has generated them); the others stay unchecked")
@@ -156,8 +182,11 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown module(s) {unknown}: expected some of {list(MODULES)}")
     if not args.report:
+        before = {module: results(module) for module in MODULES}
         for module in modules:
-            run(module, args.children, args.sample)
+            run(module, args.children, args.sample, args.survivors)
+            if args.survivors:
+                keep_kills(before)
     table(modules)
 
 
