@@ -74,20 +74,23 @@ def test_tie_weights_twice_on_one_layer_keeps_both_ties_and_works_between_fits()
     assert value(model, "w5") != value(model, "w6")  # untied weights still differ
 
 
-def test_tie_neurons_twice_on_a_conv1d_kernel_merges_the_two_ties():
-    """Filters of conv2 tied after its input channels were tied (axis -2 of a rank-3 kernel)."""
+def test_tie_neurons_on_a_conv1d_kernel_with_tied_inputs_keeps_both_ties():
+    """A TieInputs already on the kernel (axis -2 of a rank-3 kernel) is merged, not lost."""
     keras.utils.set_random_seed(4)
     model = keras.Sequential([
-        keras.Input((8, 2)),
-        keras.layers.Conv1D(3, 3, name="conv1"),
-        keras.layers.Conv1D(3, 3, name="conv2"),
+        keras.Input((8, 3)),
+        keras.layers.Conv1D(3, 3, name="conv", kernel_constraint=mlc.constraints.TieInputs([[0, 1]])),
     ])
-    mlc.tie_neurons(model.get_layer("conv1"), [[0, 1]], model=model)  # ties conv2's inputs 0, 1
-    mlc.tie_neurons(model.get_layer("conv2"), [[1, 2]], outgoing=False)
-    kernel = keras.ops.convert_to_numpy(model.get_layer("conv2").kernel)  # (width, inputs, filters)
-    np.testing.assert_array_equal(kernel[:, 0, :], kernel[:, 1, :])
+    conv = model.get_layer("conv")
+    mlc.tie_neurons(conv, [[1, 2]], outgoing=False)
+    kernel = keras.ops.convert_to_numpy(conv.kernel)  # (width, inputs, filters)
     np.testing.assert_array_equal(kernel[:, :, 1], kernel[:, :, 2])
-    assert not np.array_equal(kernel[:, 2, :], kernel[:, 0, :])
+    # the input tie holds from now on: the constraint applies both ties
+    tied = keras.ops.convert_to_numpy(conv.kernel_constraint(conv.kernel))
+    np.testing.assert_array_equal(tied[:, 0, :], tied[:, 1, :])
+    np.testing.assert_array_equal(tied[:, :, 1], tied[:, :, 2])
+    assert not np.array_equal(tied[:, 2, :], tied[:, 0, :])
+    assert not np.array_equal(tied[:, :, 0], tied[:, :, 1])
 
 
 def test_unknown_names_list_the_valid_ones_and_cut_long_lists():
