@@ -349,21 +349,22 @@ def test_describe_units_defaults_and_conv_kernels():
     assert len(describe_units(rng.normal(size=(1, 32)))["pair_distances"]) == 32 * 31 // 2
 
 
-def test_compile_for_backend_compiles_the_way_each_backend_does(monkeypatch):
-    """The toy function is plain NumPy: only a real compile returns the backend's array."""
-    from mlscompanion.unit_figures import compile_for_backend
+def _double(x, twice=True):
+    return x * 2 if twice else x
 
-    def double(x, twice=True):
-        return x * 2 if twice else x
 
+def test_compile_for_backend_jits_with_static_flags_under_jax(monkeypatch):
+    """The toy function is plain NumPy: only a real jit returns a JAX array."""
     jax = pytest.importorskip("jax")
     monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
-    compiled = compile_for_backend(double, static=("twice",))
+    compiled = unit_figures.compile_for_backend(_double, static=("twice",))
     out = compiled(np.ones(3, "float32"), twice=False)  # a Python flag: static, not traced
     assert isinstance(out, jax.Array) and np.asarray(out).tolist() == [1.0, 1.0, 1.0]
 
+
+def test_compile_for_backend_runs_without_gradients_under_torch(monkeypatch):
     torch = pytest.importorskip("torch")
     monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
     seen = []
-    compiled = compile_for_backend(lambda x: seen.append(torch.is_grad_enabled()) or x)
+    compiled = unit_figures.compile_for_backend(lambda x: seen.append(torch.is_grad_enabled()) or x)
     assert compiled(3) == 3 and seen == [False]  # runs under no_grad

@@ -1,10 +1,13 @@
 """pytest plugin for mutation runs only (loaded by the [tool.mutmut] section).
 
-Two things differ from a plain ``python -m pytest``:
+Three things differ from a plain ``python -m pytest``:
 
 - Tests that start a fresh Python process are skipped. They take seconds
   each (a new interpreter imports Keras), and a mutant would reach them only
   through the environment; the in-process tests cover the same code.
+- ``test_compile_for_backend_jits_with_static_flags_under_jax`` is skipped:
+  JAX hangs in a process forked from one that has used it. Its mutants are
+  checked in one process instead (docs/testing.md, "Killed in a separate run").
 - The compiled figures are traced again in every test. mutmut forks one
   process per mutant from a process that has already run the tests, and
   switches mutants inside each function at call time. A trace inherited from
@@ -22,6 +25,16 @@ import pytest
 class _NoFreshProcess(subprocess.Popen):
     def __init__(self, *args, **kwargs):
         pytest.skip("starts a fresh process: not part of mutation runs (docs/testing.md)")
+
+
+_HANG_WHEN_FORKED = ("test_compile_for_backend_jits_with_static_flags_under_jax",)
+
+
+def pytest_collection_modifyitems(items):
+    skip = pytest.mark.skip(reason="JAX hangs in a forked process: checked in a separate run")
+    for item in items:
+        if item.name in _HANG_WHEN_FORKED:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True, scope="session")
