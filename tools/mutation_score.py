@@ -78,11 +78,12 @@ def results(module):
     return json.loads(meta.read_text())["exit_code_by_key"]
 
 
-def run(module, children, sample=None, survivors=False):
-    """Run mutmut on every mutant of ``module``, a seeded random sample, or the survivors."""
+def run(module, children, sample=None, survivors=None):
+    """Run mutmut on every mutant of ``module``, a seeded random sample, or ``survivors``
+    (the results of an earlier run: then only those that survived it)."""
     names = [f"mlscompanion.{module}.*"]
-    if survivors:
-        names = sorted(name for name, code in results(module).items() if code in SURVIVED | NO_TESTS)
+    if survivors is not None:
+        names = sorted(name for name, code in survivors.items() if code in SURVIVED | NO_TESTS)
         if not names:
             return
     elif sample:
@@ -160,7 +161,7 @@ def table(modules):
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
     print("\nscore = (killed + timeout) / (checked - equivalent); 'with kills elsewhere' also "
-          "counts the mutants killed when the suite runs under another backend")
+          "counts the mutants killed in a separate run (another backend, or one process)")
     if missed:
         print("\nNot killed and not listed in docs/testing.md "
               "(see each with `mutmut show NAME`):")
@@ -191,7 +192,7 @@ def main(argv=None):
     if not args.report:
         before = {module: results(module) for module in MODULES}
         for module in modules:
-            run(module, args.children, args.sample, args.survivors)
+            run(module, args.children, args.sample, before[module] if args.survivors else None)
             if args.survivors:
                 keep_kills(before)
     table(modules)
