@@ -145,3 +145,73 @@ def test_the_xla_flag_reads_true_and_1_as_on():
     assert seeding._xla_flag_set("--xla_gpu_deterministic_ops=1") is True
     assert seeding._xla_flag_set("--xla_gpu_deterministic_ops=true --other=1") is True
     assert seeding._xla_flag_set("--other=1") is False
+
+
+# --- JAX's switch, in words: the state a process can be in, set by hand ------
+
+
+@pytest.fixture
+def as_jax(monkeypatch):
+    """This process seen as a JAX one, with no XLA flag and nothing requested late."""
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    monkeypatch.setattr(seeding, "_jax_requested_late", False)
+    monkeypatch.delenv("XLA_FLAGS", raising=False)
+    return monkeypatch
+
+
+JAX_SWITCH = "XLA's deterministic GPU ops (--xla_gpu_deterministic_ops)"
+
+
+@pytest.mark.parametrize("started, state", [
+    (True, "on (XLA flag set before start)"),
+    (False, "on (XLA flag set; takes effect when JAX starts)"),
+    (None, "XLA flag set (this JAX does not say whether it started before)"),
+])
+def test_jax_state_says_when_the_flag_takes_effect(as_jax, started, state):
+    as_jax.setattr(seeding, "_jax_started", lambda: started)
+    as_jax.setenv("XLA_FLAGS", "--other=1 --xla_gpu_deterministic_ops=true")
+    assert seeding.determinism_enabled() is True
+    assert mlc.seed_audit().determinism == state
+
+
+def test_jax_audit_without_the_flag_says_to_set_it_before_any_array(as_jax):
+    audit = mlc.seed_audit()
+    assert audit.determinism == "off" and audit.deterministic is False
+    assert audit.findings[-1] == (
+        f"{JAX_SWITCH} is off: results on CPU are usually identical, but GPU kernels may differ "
+        "run to run. For bit-identical runs everywhere: "
+        "mlscompanion.set_seed(SEED, deterministic=True) before anything creates a JAX array.")
+
+
+def test_jax_switch_asked_too_late_warns_and_the_audit_says_so(as_jax):
+    as_jax.setattr(seeding, "_jax_started", lambda: True)
+    with pytest.warns(UserWarning) as caught:
+        seeding._enable_jax_determinism()
+    assert str(caught[0].message) == (
+        "set_seed(deterministic=True) came too late for JAX: its backends have started, and "
+        "XLA reads XLA_FLAGS only when they start, so deterministic GPU ops stay off in this "
+        "process (CPU runs repeat anyway). Restart, and put this line first, before importing "
+        f"keras or jax:\n    {seeding._JAX_FIRST_LINE}\nor call mlscompanion.set_seed(SEED) "
+        "before anything creates an array or a model.")
+    assert "XLA_FLAGS" not in os.environ  # too late: left alone
+    as_jax.setenv("XLA_FLAGS", "--xla_gpu_deterministic_ops=true")  # set now, still too late
+    audit = mlc.seed_audit()
+    assert audit.deterministic is False
+    assert audit.determinism == "requested too late (JAX had started; see set_seed's warning)"
+    assert audit.findings[-1] == (
+        f"{JAX_SWITCH} was requested after JAX had started, so it is off in this process. "
+        f"Restart, and put this line first, before importing keras or jax: "
+        f"{seeding._JAX_FIRST_LINE}")
+
+
+@pytest.mark.parametrize("before, after", [
+    (None, "--xla_gpu_deterministic_ops=true"),
+    ("--other=1 --xla_gpu_deterministic_ops=false",
+     "--other=1 --xla_gpu_deterministic_ops=true"),
+])
+def test_jax_switch_before_start_sets_the_flag_and_keeps_the_others(as_jax, before, after):
+    as_jax.setattr(seeding, "_jax_started", lambda: False)
+    if before is not None:
+        as_jax.setenv("XLA_FLAGS", before)
+    seeding._enable_jax_determinism()
+    assert os.environ["XLA_FLAGS"] == after
