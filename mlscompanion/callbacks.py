@@ -9,8 +9,9 @@ Example:
 This module holds the callback: when to record, and where records go. The
 figures are computed on the device that holds the weights
 (``mlscompanion.unit_figures``); a record's columns are listed in
-``mlscompanion.records``; the CSV file is written by
-``mlscompanion.sinks.CSVSink``; the plots live in ``mlscompanion.plotting``.
+``mlscompanion.records``; fetched records go to the sinks in
+``mlscompanion.sinks`` (a CSV file, TensorBoard, a live figure); the plots
+live in ``mlscompanion.plotting``.
 """
 
 import numbers
@@ -22,16 +23,25 @@ import numpy as np
 from keras import ops
 
 from mlscompanion import _validation
+from mlscompanion.probes import Probe, activation_model
 from mlscompanion.records import RECORD_FIELDS
 from mlscompanion.sinks.csv_file import CSVSink, read_csv
+from mlscompanion.tracked_layers import describe_layer, layers_of
+from mlscompanion.sinks.live import LiveSink
+from mlscompanion.sinks.tensorboard import TensorBoardSink, require_tensorboard
 from mlscompanion.unit_figures import UnitFigures, describe_units
 
 __all__ = ["NeuronDifferentiation", "RECORD_FIELDS", "describe_units"]
 
 
-def _trackable(layer):
-    kernel = getattr(layer, "kernel", None)
-    return kernel is not None and len(kernel.shape) == 2 and kernel.shape[-1] >= 2
+def _trackable(layer, chain=()):
+    """The layer's ``TrackedLayer`` and why it is not tracked ("" if it is)."""
+    tracked = describe_layer(layer, chain)
+    if tracked is None:
+        return None, f"{type(layer).__name__}: no units the tracker describes"
+    if tracked.units < 2:
+        return None, f"{tracked.units} unit"
+    return tracked, ""
 
 
 def _is_count(value, minimum):
@@ -43,7 +53,7 @@ def _is_count(value, minimum):
 
 
 class NeuronDifferentiation(keras.callbacks.Callback):
-    """Records how the units of each Dense layer differentiate during ``fit``.
+    """Records how the units of each layer differentiate during ``fit``.
 
     Example:
 
@@ -62,13 +72,24 @@ class NeuronDifferentiation(keras.callbacks.Callback):
     ``fetch_every - 1`` record points and duplicates nothing.
 
     Args:
-        layers: layer names or layer objects to track; default: every layer
-            with a 2-D kernel and at least 2 units.
+        layers: layer names or layer objects to track, also of models nested
+            in the model; default: every layer with at least 2 units that the
+            tracker describes (Dense, Conv*, Conv*Transpose, EinsumDense,
+            SimpleRNN, GRU, LSTM: what a unit is for each is in
+            ``mlscompanion.tracked_layers``).
         every: ``"epoch"`` to record after each epoch, or an int N to record
             every N batches. Either way one record is taken before training.
-        probe: optional input array (at least 2 samples); the correlation
-            between the units' activations on it is recorded as
-            ``mean_abs_correlation``.
+        probe: optional model inputs (at least 2 samples): an array, a
+            list/tuple/dict of arrays for a model with several inputs, or a
+            ``tf.data.Dataset``/``keras.utils.PyDataset`` (its first
+            ``probe_samples`` samples). The correlation between the units'
+            activations on it is recorded as ``mean_abs_correlation`` (for
+            outputs with positions, such as conv feature maps, per position
+            and then averaged; see ``mlscompanion.unit_figures``).
+        probe_samples: how many samples to read from a dataset probe
+            (arrays are used whole).
+        probe_batch_size: the probe goes through the model in batches of
+            this many samples.
         tol: two units are the same when every weight differs by <= tol.
         csv_path: if given, each record is written (and flushed) to this CSV
             as soon as it is fetched.
@@ -91,7 +112,21 @@ class NeuronDifferentiation(keras.callbacks.Callback):
             time and memory. None (default) describes every unit.
         sample_seed: seed of that sample.
         fetch_every: fetch records to the host after this many record points
-            (1: after each, at the cost of a device sync per record).
+            (1: after each, at the cost of a device sync per record). With
+            ``live``, records are also fetched whenever the live figure may
+            redraw (at most about once a second), so it is never stale.
+        live: watch the units while ``fit`` runs. In a Jupyter or Colab
+            notebook one figure (``plot()``) is shown and updated in place,
+            at most once a second, at epoch ends as allowed, and at the end
+            of training; in a script nothing is drawn and one line per
+            epoch is printed. True builds a ``mlscompanion.sinks.LiveSink``
+            for each fit; pass your own ``LiveSink(...)`` to change its
+            throttle.
+        log_dir: write the figures to TensorBoard: scalars per layer and
+            figure, and histograms of the pair distances, in
+            ``log_dir/units`` (beside the ``train`` and ``validation`` runs
+            of ``keras.callbacks.TensorBoard(log_dir)``). Needs the
+            ``tensorboard`` package: ``pip install mlscompanion[tensorboard]``.
     """
 
     def __init__(
@@ -107,6 +142,10 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         max_units=None,
         sample_seed=0,
         fetch_every=16,
+        probe_samples=256,
+        probe_batch_size=256,
+        live=False,
+        log_dir=None,
     ):
         super().__init__()
         if every != "epoch" and not _is_count(every, 1):
@@ -133,14 +172,10 @@ class NeuronDifferentiation(keras.callbacks.Callback):
                         "`layers` must hold layer names (str) or Keras layers. "
                         f"Received the item {item!r} in layers={layers!r}"
                     )
-        if probe is not None:
-            probe = np.asarray(probe)
-            if probe.ndim < 1 or probe.shape[0] < 2 or not np.issubdtype(probe.dtype, np.number):
-                raise ValueError(
-                    "`probe` must be a numeric array of model inputs with at "
-                    "least 2 samples (rows). Received an array of shape "
-                    f"{probe.shape} and dtype {probe.dtype}."
-                )
+        _validation.check_int(probe_samples, "probe_samples", minimum=2)
+        _validation.check_int(probe_batch_size, "probe_batch_size")
+        self._probe = None if probe is None else Probe(
+            probe, samples=probe_samples, batch_size=probe_batch_size)
         if csv_path is not None and not isinstance(csv_path, (str, os.PathLike)):
             raise ValueError(
                 "`csv_path` must be a file path (str or pathlib.Path) or None. "
@@ -151,6 +186,18 @@ class NeuronDifferentiation(keras.callbacks.Callback):
                 "`append=True` needs `csv_path`: it continues an existing CSV "
                 "file. Give csv_path='units.csv'."
             )
+        if not isinstance(live, (bool, LiveSink)):
+            raise ValueError(
+                "`live` must be True, False or a mlscompanion.sinks.LiveSink. "
+                f"Received: live={live!r}"
+            )
+        if log_dir is not None and not isinstance(log_dir, (str, os.PathLike)):
+            raise ValueError(
+                "`log_dir` must be a folder path (str or pathlib.Path) or None. "
+                f"Received: log_dir={log_dir!r}"
+            )
+        if log_dir is not None:
+            require_tensorboard()  # a missing package is reported now, not mid-fit
         _validation.check_int(pair_limit, "pair_limit", minimum=0)
         if max_units is not None:
             _validation.check_int(max_units, "max_units", minimum=2)
@@ -158,6 +205,8 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         self.layers = layers
         self.every = every
         self.probe = probe
+        self.probe_samples = int(probe_samples)
+        self.probe_batch_size = int(probe_batch_size)
         self.tol = float(tol)
         self.csv_path = None if csv_path is None else os.fspath(csv_path)
         self.append = bool(append)
@@ -167,15 +216,19 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         self.max_units = max_units
         self.sample_seed = int(sample_seed)
         self.fetch_every = _validation.check_int(fetch_every, "fetch_every")
+        self.live = live
+        self.log_dir = None if log_dir is None else os.fspath(log_dir)
         self._history = []
         self._pending = []
         self._pending_steps = 0
         self._ready = False
         self._tracked = []
         self._figures = {}
-        self._probe_model = None
-        self._probe_inputs = None
+        self._probe_forward = None
+        self._probe_slots = []
         self._sink = None
+        self._tensorboard = None
+        self._live = None
         self._seen = set()
         self._nan_warned = set()
         self._check_rollback = False
@@ -196,15 +249,23 @@ class NeuronDifferentiation(keras.callbacks.Callback):
             "max_units": self.max_units,
             "sample_seed": self.sample_seed,
             "fetch_every": self.fetch_every,
+            "probe_samples": self.probe_samples,
+            "probe_batch_size": self.probe_batch_size,
+            "live": bool(self.live),
+            "log_dir": self.log_dir,
         }
 
     # ----- setup -------------------------------------------------------
     def _resolve_layers(self):
-        candidates = [layer for layer in self.model.layers]
+        """The ``TrackedLayer`` of each layer to track."""
+        candidates = layers_of(self.model)
+        chain_of = {id(layer): chain for layer, chain in candidates}
         if self.layers is None:
-            chosen = [layer for layer in candidates if hasattr(layer, "kernel")]
+            chosen = [layer for layer, _ in candidates]
         else:
-            by_name = {layer.name: layer for layer in candidates}
+            by_name = {}
+            for layer, _ in candidates:  # the outermost of two equal names wins
+                by_name.setdefault(layer.name, layer)
             chosen = []
             for item in self.layers:
                 if isinstance(item, str):
@@ -214,61 +275,78 @@ class NeuronDifferentiation(keras.callbacks.Callback):
                             f"the model. Layers: {sorted(by_name)}"
                         )
                     chosen.append(by_name[item])
+                elif id(item) not in chain_of:
+                    raise ValueError(
+                        f"NeuronDifferentiation: the layer {item.name!r} given in "
+                        "`layers` is not a layer of the model (nor of a model "
+                        f"inside it). Layers: {sorted(by_name)}"
+                    )
                 else:
                     chosen.append(item)
         tracked, skipped = [], []
         for layer in chosen:
-            (tracked if _trackable(layer) else skipped).append(layer)
+            description, reason = _trackable(layer, chain_of[id(layer)])
+            if description is None:
+                skipped.append(f"{layer.name} ({reason})")
+            else:
+                tracked.append(description)
         if skipped and self.layers is not None:
             warnings.warn(
-                "NeuronDifferentiation skips layers that have no 2-D kernel or "
-                "fewer than 2 units: "
-                + ", ".join(layer.name for layer in skipped),
+                "NeuronDifferentiation skips layers without 2 or more units "
+                "it can describe: " + ", ".join(skipped),
                 stacklevel=3,
             )
         if not tracked:
             warnings.warn(
-                "NeuronDifferentiation found no layer to track (a Dense layer "
-                "with 2 or more units); it will record nothing.",
+                "NeuronDifferentiation found no layer to track (a Dense, Conv, "
+                "EinsumDense or RNN layer with 2 or more units); it will "
+                "record nothing.",
                 stacklevel=3,
             )
         return tracked
 
-    def _sample(self, layer):
-        """Sorted indices of the units described for ``layer`` (None: all)."""
-        units = layer.kernel.shape[-1]
+    def _sample(self, tracked):
+        """Sorted indices of the units described for ``tracked`` (None: all)."""
+        units = tracked.units
         if self.max_units is None or units <= self.max_units:
             return None
         rng = np.random.default_rng(self.sample_seed)
         return np.sort(rng.choice(units, size=self.max_units, replace=False))
 
     def _build_probe_model(self):
-        if self.probe is None or not self._tracked:
-            return None
-        try:
-            return keras.Model(
-                self.model.inputs, [layer.output for layer in self._tracked]
-            )
-        except Exception as error:  # a subclassed model has no graph to cut
+        """The model from the inputs to the tracked layers' activations, and
+        per tracked layer the index of its output (None: not read)."""
+        if self._probe is None or not self._tracked:
+            return None, []
+        if not getattr(self.model, "inputs", None):
             warnings.warn(
                 "NeuronDifferentiation cannot read the layers' activations of "
-                f"this model ({error}); activation correlation is not recorded. "
-                "Build the model with keras.Input(...) to enable it.",
+                "this model (it has no inputs graph); activation correlation is "
+                "not recorded. Build the model with keras.Input(...) to enable it.",
                 stacklevel=3,
             )
-            return None
+            return None, []
+        probe_model, slots, failed = activation_model(self.model, self._tracked)
+        if failed:
+            warnings.warn(
+                "NeuronDifferentiation cannot read the activations of "
+                + "; ".join(failed) + "; their activation correlation is not recorded.",
+                stacklevel=3,
+            )
+        return probe_model, slots
 
     def _setup(self):
         self._tracked = self._resolve_layers()
         self._figures = {
-            layer.name: UnitFigures(layer.kernel.shape, tol=self.tol,
-                                    pair_limit=self.pair_limit,
-                                    sample=self._sample(layer))
-            for layer in self._tracked
+            tracked.name: UnitFigures(tracked.shapes, tol=self.tol,
+                                      pair_limit=self.pair_limit,
+                                      sample=self._sample(tracked),
+                                      layout=tracked.layout)
+            for tracked in self._tracked
         }
-        self._probe_model = self._build_probe_model()
-        if self._probe_model is not None:
-            self._probe_inputs = ops.convert_to_tensor(self.probe, dtype="float32")
+        probe_model, self._probe_slots = self._build_probe_model()
+        self._probe_forward = (None if probe_model is None
+                               else self._probe.bind(self.model, probe_model))
         self._open_csv()
         self._ready = True
 
@@ -288,6 +366,32 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         self._history.extend(previous)
         self._seen.update((r["step"], r["layer"]) for r in previous)
         self._check_rollback = bool(previous)
+
+    # ----- TensorBoard and the live view: one pair per fit -------------
+    def _open_sinks(self):
+        self._close_sinks()
+        if self.log_dir is not None:
+            self._tensorboard = TensorBoardSink(os.path.join(self.log_dir, "units"))
+        if self.live:
+            self._live = LiveSink() if self.live is True else self.live
+            self._live.open(self._history)
+
+    def _sinks(self):
+        return [sink for sink in (self._sink, self._tensorboard, self._live)
+                if sink is not None]
+
+    def _epoch_over(self):
+        """Tell the sinks an epoch is over (TensorBoard flushes, the live view
+        redraws or prints its line). Called when the next epoch begins and at
+        the end of training, after Keras' progress bar finished its line."""
+        for sink in self._sinks():
+            sink.flush()
+
+    def _close_sinks(self):
+        for sink in (self._tensorboard, self._live):
+            if sink is not None:
+                sink.close()
+        self._tensorboard = self._live = None
 
     def _drop_records_after(self, step):
         """Forget records past ``step``: the run resumed from an earlier backup."""
@@ -316,10 +420,11 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         return int(ops.convert_to_numpy(iterations))
 
     def _activations(self):
-        if self._probe_model is None:
+        """Each tracked layer's activations on the probe (None where not read)."""
+        if self._probe_forward is None:
             return None
-        outputs = self._probe_model(self._probe_inputs, training=False)
-        return outputs if isinstance(outputs, (list, tuple)) else [outputs]
+        outputs = self._probe_forward()
+        return [None if slot is None else outputs[slot] for slot in self._probe_slots]
 
     def _require_model(self):
         if self.model is None:
@@ -349,15 +454,13 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         for index, layer in todo:
             figures = self._figures[layer.name]
             pairs = all_pairs or figures.units <= self.pair_figures_limit
-            bias = getattr(layer, "bias", None)
-            vector = figures(
-                layer.kernel.value,
-                None if bias is None else bias.value,
+            vector = figures.compute(
+                layer.weights(),
                 None if activations is None else activations[index],
                 pairs=pairs,
             )
             meta = {"epoch": self._epoch, "step": step, "layer": layer.name,
-                    "units": int(layer.kernel.shape[-1]), "sampled_units": figures.units}
+                    "units": layer.units, "sampled_units": figures.units}
             self._pending.append((meta, figures, pairs, vector))
             self._seen.add((step, layer.name))
         self._pending_steps += 1
@@ -377,8 +480,8 @@ class NeuronDifferentiation(keras.callbacks.Callback):
             self._warn_if_nan(record)
             new.append({field: record[field] for field in RECORD_FIELDS})
         self._history.extend(new)
-        if self._sink is not None:
-            self._sink.send(new)
+        for sink in self._sinks():
+            sink.send(new)
         return new
 
     def _warn_if_nan(self, record):
@@ -394,7 +497,8 @@ class NeuronDifferentiation(keras.callbacks.Callback):
 
     def _record_point(self, step, all_pairs=False):
         self._take(step, all_pairs)
-        if self._pending_steps >= self.fetch_every:
+        if self._pending_steps >= self.fetch_every or (
+                self._live is not None and self._live.ready()):
             self._fetch()
 
     def record(self, step=None):
@@ -423,12 +527,15 @@ class NeuronDifferentiation(keras.callbacks.Callback):
     # ----- Keras hooks -------------------------------------------------
     def on_train_begin(self, logs=None):
         self._setup()
+        self._open_sinks()
         self._need_start_record = True
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
         self._epoch_start_step = self._current_step()
-        if self._need_start_record:
+        if not self._need_start_record:
+            self._epoch_over()  # the previous epoch's progress bar line is done
+        else:
             # Taken here, not in on_train_begin: by now every callback's
             # on_train_begin has run, so BackupAndRestore has restored the
             # weights and the step count.
@@ -454,6 +561,8 @@ class NeuronDifferentiation(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self._fetch()
+        self._epoch_over()
+        self._close_sinks()
 
     # ----- results -----------------------------------------------------
     @staticmethod
@@ -489,3 +598,32 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         from mlscompanion import plotting
 
         return plotting.plot_differentiation(self.history, x=x)
+
+    def plot_units(self, layer=None, steps=None):
+        """A matplotlib Figure: the distance between every pair of a layer's units.
+
+        Heatmaps at a few steps (default: first, middle and last record), for
+        layers of at most ``pair_limit`` units. See
+        ``mlscompanion.plotting.plot_units``.
+
+        Example:
+
+        >>> tracker.plot_units("layer1", steps=[0, 100, 1000])
+        """
+        from mlscompanion.plotting.units import plot_units
+
+        return plot_units(self.history, layer=layer, steps=steps)
+
+    def animate(self, path, layer=None, fps=4, max_frames=60):
+        """Write a GIF of a layer's pair-distance matrix over training; returns ``path``.
+
+        See ``mlscompanion.plotting.animate_units``.
+
+        Example:
+
+        >>> tracker.animate("layer1.gif", layer="layer1")
+        """
+        from mlscompanion.plotting.units import animate_units
+
+        return animate_units(self.history, path, layer=layer, fps=fps,
+                             max_frames=max_frames)

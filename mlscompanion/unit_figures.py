@@ -8,7 +8,9 @@ Example:
 2
 
 A unit is its incoming weights plus its bias: ``kernel[..., j]`` flattened,
-then ``bias[j]`` (a Dense column, a conv filter). Every figure is computed
+then ``bias[j]`` (a Dense column, a conv filter). Other layers say where
+their units lie with a ``layout`` (see ``unit_rows``), chosen per kind of
+layer in ``mlscompanion.tracked_layers``. Every figure is computed
 with ``keras.ops`` in one compiled function per layer shape
 (``jax.jit``, ``tf.function(jit_compile=True)``, or plain torch under
 ``no_grad``), and comes back as one small vector: nothing is copied to the
@@ -25,6 +27,12 @@ Two kinds of figures, by cost (``n`` units with ``d`` weights each):
   ``mean_distance``, ``max_distance``, ``max_cosine`` and, for layers of at
   most ``pair_limit`` units, ``pair_distances``. Otherwise they are NaN.
 
+``mean_abs_correlation`` (with a probe) is the mean of ``|r|`` over pairs of
+units, ``r`` the Pearson correlation of their activations across the probe's
+samples. An output with positions (a conv feature map, an RNN sequence)
+gives one correlation per position and pair: the mean is over every
+(position, pair) where both units vary across the samples.
+
 ``effective_width`` counts groups of units linked through sorted
 neighbours: it is exact for bit-identical units and for the tied and
 untied units of the labs; a near-identical pair (every weight within
@@ -37,7 +45,8 @@ import keras
 import numpy as np
 from keras import ops
 
-__all__ = ["UnitFigures", "SCALARS", "describe_units", "unit_matrix", "compile_for_backend"]
+__all__ = ["UnitFigures", "SCALARS", "DENSE_LAYOUT", "describe_units", "unit_matrix", "unit_rows",
+           "compile_for_backend"]
 
 #: The figures of one record, in the order of the vector ``UnitFigures`` returns.
 SCALARS = (
@@ -57,6 +66,9 @@ _DIRECT_LIMIT = 1 << 22
 
 
 _COMPILED = {}
+
+#: The layout of a kernel and a bias with the units on their last axis.
+DENSE_LAYOUT = ((-1, 1), (-1, 1))
 
 
 def compile_for_backend(fn, static=()):
@@ -84,12 +96,18 @@ def compile_for_backend(fn, static=()):
     return fn
 
 
-def _compiled_figures():
-    """One compiled function per process and backend; it traces once per shape."""
-    backend = keras.backend.backend()
-    if backend not in _COMPILED:
-        _COMPILED[backend] = compile_for_backend(_figures, static=("pairs",))
-    return _COMPILED[backend]
+def _compiled_figures(signature=()):
+    """The compiled figures for one call signature (shapes, layout, pairs),
+    built once per process and backend and shared by every tracker.
+
+    One compiled function per signature, so each traces once: TensorFlow
+    would otherwise warn about "retracing" when a model has layers of
+    several shapes.
+    """
+    key = (keras.backend.backend(), signature)
+    if key not in _COMPILED:
+        _COMPILED[key] = compile_for_backend(_figures, static=("layout", "pairs"))
+    return _COMPILED[key]
 
 
 def unit_matrix(kernel, bias=None):
@@ -107,6 +125,35 @@ def unit_matrix(kernel, bias=None):
         return rows
     bias = ops.reshape(ops.cast(bias, "float32"), (units, 1))
     return ops.concatenate([rows, bias], axis=1)
+
+
+def unit_rows(weights, layout):
+    """One row per unit, gathered from several weights.
+
+    ``layout[i] = (axis, gates)`` says where the units lie in ``weights[i]``:
+    along ``axis`` it holds ``gates`` blocks of ``units`` entries, and entry
+    ``g * units + j`` belongs to unit ``j`` (``gates=1``: entry ``j``), with
+    everything on the other axes. Unit ``j``'s row is those entries of every
+    weight; their order is the same for every unit, and no figure depends on
+    it.
+
+    Example:
+
+    >>> kernel, recurrent = np.ones((3, 8)), np.ones((2, 8))    # an LSTM of 2 units
+    >>> unit_rows((kernel, recurrent), ((-1, 4), (-1, 4))).shape
+    (2, 20)
+    """
+    pieces = []
+    for weight, (axis, gates) in zip(weights, layout):
+        weight = ops.cast(weight, "float32")
+        rank = len(weight.shape)
+        if axis % rank != rank - 1:  # units axis last
+            order = [i for i in range(rank) if i != axis % rank] + [axis % rank]
+            weight = ops.transpose(weight, order)
+        units = weight.shape[-1] // gates
+        blocks = ops.reshape(weight, (-1, gates, units))
+        pieces.append(ops.reshape(ops.transpose(blocks, (2, 0, 1)), (units, -1)))
+    return pieces[0] if len(pieces) == 1 else ops.concatenate(pieces, axis=1)
 
 
 def _off_diagonal_summary(matrix, valid):
@@ -174,23 +221,28 @@ def _pair_figures(U, centred, pair_index):
 
 
 def _correlation(activations, sample):
-    """Mean |Pearson correlation| between units' activations (samples x units;
-    for a conv layer every position counts as a sample)."""
-    A = ops.cast(ops.reshape(activations, (-1, activations.shape[-1])), "float32")
-    A = ops.take(A, sample, axis=1)
-    n = A.shape[1]
-    centred = A - ops.mean(A, axis=0, keepdims=True)
-    cov = ops.matmul(ops.transpose(centred), centred)
-    std = ops.sqrt(ops.maximum(ops.diagonal(cov), 0.0))
-    outer = std[:, None] * std[None, :]
-    valid = (1.0 - ops.eye(n, dtype="float32")) * ops.cast(outer > 0, "float32")
+    """Mean |Pearson correlation| between units' activations across samples.
+
+    ``activations``: samples x positions... x units (a Dense output has no
+    positions). One correlation matrix per position; the mean is over every
+    (position, pair of units) where both units vary across the samples.
+    """
+    A = ops.cast(activations, "float32")
+    A = ops.reshape(A, (A.shape[0], -1, A.shape[-1]))  # samples x positions x units
+    A = ops.transpose(ops.take(A, sample, axis=2), (1, 0, 2))  # positions first
+    n = A.shape[-1]
+    centred = A - ops.mean(A, axis=1, keepdims=True)
+    cov = ops.matmul(ops.transpose(centred, (0, 2, 1)), centred)  # positions x n x n
+    std = ops.sqrt(ops.maximum(ops.diagonal(cov, axis1=1, axis2=2), 0.0))
+    outer = std[:, :, None] * std[:, None, :]
+    valid = (1.0 - ops.eye(n, dtype="float32"))[None] * ops.cast(outer > 0, "float32")
     corr = ops.abs(ops.clip(cov / ops.where(outer > 0, outer, 1.0), -1.0, 1.0))
     return _off_diagonal_summary(corr, valid)[1]
 
 
-def _figures(kernel, bias, direction, tol, sample, pair_index, activations, pairs):
+def _figures(weights, direction, tol, sample, pair_index, activations, layout, pairs):
     """Every figure as one float32 vector (the body that gets compiled)."""
-    U = ops.take(unit_matrix(kernel, bias), sample, axis=0)
+    U = ops.take(unit_rows(weights, layout), sample, axis=0)
     finite = ops.all(ops.isfinite(U))
     width, rms, mean_cos, centred = _width_rms_cosine(U, direction, tol)
     nan = ops.cast(_NAN, "float32")
@@ -216,25 +268,45 @@ class UnitFigures:
     >>> vector = figures(kernel, bias, pairs=True)
     >>> figures.decode(keras.ops.convert_to_numpy(vector), pairs=True)
 
+    Any other layer says where its units lie with ``layout`` (see
+    ``unit_rows``; ``mlscompanion.tracked_layers`` has one per kind of
+    layer) and is computed with ``compute``:
+
+    >>> figures = UnitFigures((kernel.shape, recurrent.shape), layout=((-1, 4), (-1, 4)))
+    >>> vector = figures.compute((kernel, recurrent))
+
     The computation is one function compiled per process and backend; it
     traces once per layer shape (and per ``pairs`` / probe or not).
 
     Args:
         kernel_shape: shape of the layer's kernel; units on the last axis.
+            With ``layout``: the shapes of the weights that hold the units,
+            one per entry of ``layout``.
         tol: units whose every weight differs by at most ``tol`` are the same.
         pair_limit: return each pair's distance for layers of at most this
             many units (with ``pairs=True``).
         sample: optional sorted indices of the units to describe.
         seed: seed of the fixed random direction used to sort units.
+        layout: ``((axis, gates), ...)``, one per weight (see ``unit_rows``);
+            default: a kernel and a bias with the units on their last axis.
     """
 
-    def __init__(self, kernel_shape, tol=1e-6, pair_limit=32, sample=None, seed=0):
-        kernel_shape = tuple(int(size) for size in kernel_shape)
-        self.kernel_shape = kernel_shape
-        sample = np.arange(kernel_shape[-1]) if sample is None else np.asarray(sample)
-        self.sample = sample if len(sample) < kernel_shape[-1] else None
+    def __init__(self, kernel_shape, tol=1e-6, pair_limit=32, sample=None, seed=0,
+                 layout=None):
+        if layout is None:
+            kernel_shape = tuple(int(size) for size in kernel_shape)
+            shapes, layout = (kernel_shape, (kernel_shape[-1],)), DENSE_LAYOUT
+        else:
+            shapes = tuple(tuple(int(size) for size in shape) for shape in kernel_shape)
+            layout = tuple((int(axis), int(gates)) for axis, gates in layout)
+        self.shapes, self.layout = shapes, layout
+        axis, gates = layout[0]
+        total = shapes[0][axis] // gates
+        sample = np.arange(total) if sample is None else np.asarray(sample)
+        self.sample = sample if len(sample) < total else None
         self.units = len(sample)
-        self.features = math.prod(kernel_shape[:-1]) + 1  # weights, then the bias
+        # every entry of every weight belongs to exactly one unit
+        self.features = sum(math.prod(shape) for shape in shapes) // total
         self.tol = float(tol)
         self.keep_pairs = self.units <= pair_limit
         self.n_pairs = self.units * (self.units - 1) // 2 if self.keep_pairs else 0
@@ -248,7 +320,7 @@ class UnitFigures:
         rows, cols = np.triu_indices(self.units, k=1)
         self._pair_index = (ops.convert_to_tensor((rows * self.units + cols).astype("int32"))
                             if self.keep_pairs else None)
-        self._zero_bias = ops.zeros((kernel_shape[-1],), "float32")
+        self._zero_bias = ops.zeros((total,), "float32")
 
     @property
     def size(self):
@@ -256,15 +328,26 @@ class UnitFigures:
         return len(SCALARS) + self.n_pairs
 
     def __call__(self, kernel, bias=None, activations=None, pairs=False):
-        """The figures as one float32 vector on the device (see ``decode``).
+        """The figures of a kernel and a bias as one float32 vector on the device.
 
-        ``pairs=True`` adds the figures that need every pair of units.
+        ``pairs=True`` adds the figures that need every pair of units; see
+        ``decode``.
         """
         if bias is None:  # a zero column changes no distance or cosine
             bias = self._zero_bias
-        return _compiled_figures()(
-            kernel, bias, self._direction, self._tol, self._sample, self._pair_index,
-            activations, pairs=bool(pairs))
+        return self.compute((kernel, bias), activations, pairs=pairs)
+
+    def compute(self, weights, activations=None, pairs=False):
+        """The figures of ``weights`` (laid out as ``layout`` says) on the device.
+
+        ``activations``: the layer's output on a probe, units on the last axis.
+        """
+        weights = tuple(weights)
+        signature = (tuple(tuple(w.shape) for w in weights), self.units, self.layout,
+                     bool(pairs), None if activations is None else tuple(activations.shape))
+        return _compiled_figures(signature)(
+            weights, self._direction, self._tol, self._sample, self._pair_index,
+            activations, layout=self.layout, pairs=bool(pairs))
 
     def decode(self, vector, pairs=False):
         """A dict of plain Python numbers from one vector fetched to the host.

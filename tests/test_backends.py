@@ -103,15 +103,20 @@ def test_set_seed_makes_initial_weights_repeat():
     assert fingerprints[0] == fingerprints[1]
 
 
-def test_determinism_switch_says_what_this_backend_can_do():
+def test_determinism_switch_says_what_this_backend_can_do(monkeypatch):
     if BACKEND == "tensorflow":
         pytest.skip("TF op determinism cannot be switched off again; tested in a fresh "
-                    "process in test_seeding.py")
+                    "process in test_determinism.py")
     if BACKEND == "jax":
-        with pytest.warns(UserWarning, match="TensorFlow .*switch"):
+        from mlscompanion import seeding
+
+        monkeypatch.setattr(seeding, "_jax_requested_late", False)
+        monkeypatch.delenv("XLA_FLAGS", raising=False)
+        keras.ops.ones(())  # JAX has started: the XLA flag can no longer take effect
+        with pytest.warns(UserWarning, match="too late for JAX"):
             mlc.set_seed(1, deterministic=True)
-        assert mlc.determinism_enabled() is None
-        assert "n/a on this backend" in str(mlc.seed_audit())
+        assert mlc.determinism_enabled() is False
+        assert "requested too late" in str(mlc.seed_audit())
     elif BACKEND == "torch":
         import torch
 

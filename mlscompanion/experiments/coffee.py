@@ -38,6 +38,7 @@ __all__ = [
     "unit_outputs",
     "network_output",
     "good_roast",
+    "save_units_picture",
 ]
 
 #: The ranges the lab draws its roasts from (°C and minutes).
@@ -253,12 +254,14 @@ def _accuracy(model, data):
     return float(np.mean(predicted == (data.y >= 0.5)))
 
 
-def train_coffee(data=None, epochs=10, seed=1234, learning_rate=0.01, verbose=0):
+def train_coffee(data=None, epochs=10, seed=1234, learning_rate=0.01, verbose=0, live=False):
     """Train the course's coffee network with the tracker on ``layer1``.
 
     ``data`` comes from ``prepare_coffee`` (default: the course's 1000
     repetitions). Seeded with ``mlscompanion.set_seed(seed)`` just before the
     model is built, where the course calls ``tf.random.set_seed(1234)``.
+    ``live=True`` shows the tracker's figure while ``fit`` runs (one
+    picture updated in place in a notebook, one line per epoch elsewhere).
 
     Example:
 
@@ -282,7 +285,7 @@ def train_coffee(data=None, epochs=10, seed=1234, learning_rate=0.01, verbose=0)
     seeding.set_seed(seed)
     model = models.coffee_model(units=3)
     initial = [np.array(w) for w in model.get_weights()]
-    tracker = callbacks.NeuronDifferentiation(layers=["layer1"], probe=data.X_norm)
+    tracker = callbacks.NeuronDifferentiation(layers=["layer1"], probe=data.X_norm, live=live)
     model.compile(
         loss=keras.losses.BinaryCrossentropy(),
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
@@ -318,3 +321,20 @@ def train_coffee(data=None, epochs=10, seed=1234, learning_rate=0.01, verbose=0)
         units=units,
         tracker_history=list(tracker.history),
     )
+
+
+def save_units_picture(path, reps=300, epochs=10, dpi=80):
+    """Train the lab's coffee network and save ``plot_units`` of ``layer1`` as a PNG.
+
+    It makes the picture in the README; regenerate it with
+
+        python -c "from mlscompanion.experiments import coffee; coffee.save_units_picture('docs/images/plot_units_coffee.png')"
+
+    Returns the ``CoffeeResult``.
+    """
+    from mlscompanion.plotting.units import plot_units
+
+    result = train_coffee(prepare_coffee(reps=reps), epochs=epochs)
+    fig = plot_units(result.tracker_history, layer="layer1")
+    fig.savefig(path, dpi=check_int(dpi, "dpi"))
+    return result

@@ -176,9 +176,13 @@ def train_from_symmetric(
     seed=1234,
     learning_rate=0.01,
     verbose=0,
+    live=False,
 ):
     """Train the coffee network (Adam, batch 32) from the symmetric start nudged
     by ``epsilon``, recording the units every ``every`` batches.
+
+    ``live=True`` shows the tracker's figure while ``fit`` runs (one picture
+    updated in place in a notebook, one line per epoch elsewhere).
 
     The data are the 200 normalized roasts tiled ``reps`` times, so an epoch
     is ``ceil(200 * reps / 32)`` steps.
@@ -195,7 +199,7 @@ def train_from_symmetric(
     model = models.coffee_model(units)
     model.set_weights(symmetric_start(epsilon, units, seed))
     gap = gradient_gap(model, X_norm, y)
-    tracker = callbacks.NeuronDifferentiation(layers=["layer1"], every=every)
+    tracker = callbacks.NeuronDifferentiation(layers=["layer1"], every=every, live=live)
     model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(learning_rate))
     history = model.fit(Xt, yt, epochs=epochs, verbose=verbose, callbacks=[tracker])
     pred = keras.ops.convert_to_numpy(model(X_norm, training=False)) >= 0.5

@@ -6,6 +6,7 @@ it works the same in a notebook, a script and a headless test.
 
 from mlscompanion.plotting.style import *  # noqa: F401,F403
 from mlscompanion.plotting.tracker import *  # noqa: F401,F403
+from mlscompanion.plotting.units import *  # noqa: F401,F403
 from mlscompanion.plotting.identical import *  # noqa: F401,F403
 from mlscompanion.plotting.coffee import *  # noqa: F401,F403
 from mlscompanion.plotting.zero_init import *  # noqa: F401,F403

@@ -7,17 +7,33 @@ from mlscompanion.plotting.style import dlcolors, new_figure
 __all__ = ["plot_differentiation"]
 
 
-def plot_differentiation(history, x="step", max_pairs=6):
-    """Distance between units (top) and effective width (bottom), per layer.
+def plot_differentiation(history, x="step", max_pairs=6, fig=None):
+    """Distance between units (top) and effective width, per layer.
 
     For layers with few units each pair gets its own line; otherwise the
     min / mean / max pair distance (where recorded) and the RMS distance
-    are drawn.
+    are drawn. When the tracker had a ``probe`` (records with a finite
+    ``mean_abs_correlation``), a third row shows how correlated the units'
+    outputs are: 1 means they all say the same thing.
+
+    ``fig``: a Figure this function returned before; when it has the same
+    panels it is redrawn in place (cheaper than a new one: the live view
+    uses it), otherwise a new Figure is made.
     """
     if x not in ("step", "epoch"):
         raise ValueError(f"`x` must be 'step' or 'epoch'. Received: x={x!r}")
     layers = list(dict.fromkeys(rec["layer"] for rec in history))
-    fig, axes = new_figure(2, max(len(layers), 1), width=4.2, height=2.8)
+    correlation = _has_correlation(history)
+    shape = (3 if correlation else 2, max(len(layers), 1))
+    if fig is not None and getattr(fig, "_mlscompanion_panels", None) == (shape, layers):
+        axes = np.array(fig.axes).reshape(shape)
+        for ax in axes.flat:  # keep the axes (costly to make), drop their lines
+            for artist in list(ax.lines) + list(ax.texts):
+                artist.remove()
+            ax.relim()
+    else:
+        fig, axes = new_figure(*shape, width=4.2, height=2.8)
+        fig._mlscompanion_panels = (shape, layers)
     if not layers:
         axes[0, 0].text(0.5, 0.5, "no records yet", ha="center", va="center")
         return fig
@@ -53,4 +69,21 @@ def plot_differentiation(history, x="step", max_pairs=6):
         ax.set_yticks(range(0, units + 1, max(1, units // 8)))
         ax.set_title(f"{name}: effective width (of {units})")
         ax.set_xlabel(x)
+        if correlation:
+            _draw_correlation(axes[2, col], name, t, recs, x)
     return fig
+
+
+def _has_correlation(history):
+    return any(np.isfinite(rec.get("mean_abs_correlation", np.nan)) for rec in history)
+
+
+def _draw_correlation(ax, name, t, recs, x):
+    """Mean |correlation| between the units' outputs on the probe."""
+    values = np.array([r.get("mean_abs_correlation", np.nan) for r in recs], dtype=float)
+    shown = np.isfinite(values)
+    ax.plot(t[shown], values[shown], color=dlcolors[4], marker="." if shown.sum() < 30 else None)
+    ax.set_ylim(0, 1.05)
+    ax.set_title(f"{name}: activation correlation")
+    ax.set_ylabel("mean |correlation|")
+    ax.set_xlabel(x)

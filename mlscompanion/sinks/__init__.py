@@ -4,12 +4,18 @@ Example:
 
 >>> sink = CSVSink("units.csv")
 >>> sink.send(records)      # a list of record dicts
->>> sink.close()
+>>> sink.flush()            # an epoch ended
+>>> sink.close()            # training ended
 
-Each sink is a small class with ``send(records)`` and ``close()``, in the
-manner of livelossplot's outputs: adding a sink touches one new module.
+Each sink is a small class with ``send(records)``, ``flush()`` and
+``close()``, in the manner of livelossplot's outputs: adding a sink touches
+one new module. ``CSVSink`` writes a file, ``TensorBoardSink`` event files
+(needs the ``tensorboard`` package, imported only when one is made) and
+``LiveSink`` a figure that updates in place in a notebook.
 """
 
 from mlscompanion.sinks.csv_file import CSVSink, read_csv
+from mlscompanion.sinks.live import LiveSink, notebook_mode
+from mlscompanion.sinks.tensorboard import TensorBoardSink
 
-__all__ = ["CSVSink", "read_csv"]
+__all__ = ["CSVSink", "read_csv", "LiveSink", "notebook_mode", "TensorBoardSink"]

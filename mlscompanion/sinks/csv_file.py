@@ -116,6 +116,9 @@ class CSVSink:
         _write(self.path + ".tmp", records, mode="w")
         os.replace(self.path + ".tmp", self.path)
 
+    def flush(self):
+        """Every ``send`` is already on disk; kept for the sink interface."""
+
     def close(self):
         """Nothing is held open between sends; kept for the sink interface."""
 

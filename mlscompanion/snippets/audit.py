@@ -68,12 +68,16 @@ CAUSES = {
         "trained weights, change from run to run.",
         FIX_SEED + ", or pass `shuffle=False` to `fit`."),
     "GPU_NONDETERMINISM": (
-        "GPU with op determinism off",
-        "The snippet ran on a GPU without TensorFlow op determinism: some GPU "
-        "kernels add numbers in a different order on every run, so results can "
-        "differ in the last digits even with every seed set.",
-        "call `mlscompanion.set_seed(1234, deterministic=True)` (or "
-        "`tf.config.experimental.enable_op_determinism()`) before building the model."),
+        "GPU with deterministic kernels off",
+        "The snippet ran on a GPU without the backend's deterministic kernels "
+        "(TensorFlow's op determinism, PyTorch's deterministic algorithms, or "
+        "XLA's deterministic GPU ops for JAX): some GPU kernels add numbers in a "
+        "different order on every run, so results can differ in the last digits "
+        "even with every seed set.",
+        "call `mlscompanion.set_seed(1234, deterministic=True)` before building the "
+        "model. Under JAX it must come before JAX starts (before the first array), "
+        "or put `import os; os.environ[\"XLA_FLAGS\"] = \"--xla_gpu_deterministic_ops=true\"` "
+        "first in the snippet."),
     "SET_ITERATION": (
         "Iterating over a set",
         "The order of strings in a Python set changes from process to process "
