@@ -184,3 +184,190 @@ def test_batch_records_copy_nothing_to_the_host(monkeypatch):
     assert [r["step"] for r in tracker.history] == list(range(15))
     # per epoch: the step read at its start and at its end, and one fetch
     assert counter.count == 2 * 3
+
+
+# --- Behaviours the mutation run showed untested (docs/testing.md) -----------
+
+
+def figures_vector(kernel, bias=None, activations=None, pairs=True, **kwargs):
+    figures = UnitFigures(kernel.shape, **kwargs)
+    return figures, keras.ops.convert_to_numpy(figures(kernel, bias, activations, pairs=pairs))
+
+
+@pytest.mark.parametrize("pairs", [True, False])
+def test_the_vector_is_as_long_as_size(pairs):
+    """``size`` entries, with or without pair figures, above and below ``pair_limit``."""
+    kernel, bias = layer("random", units=4)
+    activations = np.random.default_rng(7).normal(size=(20, 4)).astype("float32")
+    for pair_limit, n_pairs in ((32, 6), (3, 0)):
+        figures, vector = figures_vector(kernel, bias, activations, pairs=pairs,
+                                         pair_limit=pair_limit)
+        assert vector.dtype == np.float32
+        assert vector.shape == (figures.size,) == (len(SCALARS) + n_pairs,)
+
+
+def test_cheap_records_keep_the_correlation_in_its_place():
+    kernel, bias = layer("random", units=4)
+    activations = np.random.default_rng(8).normal(size=(30, 4)).astype("float32")
+    cheap = device_figures(kernel, bias, activations, pairs=False)
+    want = oracle(kernel, bias, activations)
+    assert cheap["mean_abs_correlation"] == pytest.approx(want["mean_abs_correlation"], rel=RTOL)
+
+
+def test_decode_leaves_pair_distances_out_unless_asked():
+    kernel, bias = layer("random", units=3)
+    figures, vector = figures_vector(kernel, bias, pairs=False)
+    decoded = figures.decode(vector)
+    assert decoded["pair_distances"] is None
+    assert type(decoded["effective_width"]) is int and decoded["effective_width"] == 3
+
+
+def test_a_call_without_pairs_or_bias_is_the_cheap_record_of_a_zero_bias():
+    rng = np.random.default_rng(9)
+    kernel = rng.normal(size=(3, 3, 2, 4)).astype("float32")  # conv: shape[1] != units
+    figures = UnitFigures(kernel.shape)
+    default = figures.decode(keras.ops.convert_to_numpy(figures(kernel)))
+    zero = figures.decode(keras.ops.convert_to_numpy(figures(kernel, np.zeros(4, "float32"))))
+    assert default["rms_distance"] == zero["rms_distance"] > 0
+    assert math.isnan(default["min_distance"])  # pairs=False unless asked
+
+
+def test_units_exactly_tol_apart_are_one_unit():
+    """'every weight differs by at most tol': a gap equal to tol joins the units."""
+    kernel = np.array([[0.0, 0.5, 3.0]], "float32")
+    assert device_figures(kernel, np.zeros(3, "float32"), tol=0.5)["effective_width"] == 2
+
+
+@pytest.mark.parametrize("fan_in", range(1, 17))
+def test_width_is_exact_for_tied_units_at_every_fan_in(fan_in):
+    """The sorting direction has no zero weight, whatever the number of features."""
+    rng = np.random.default_rng(fan_in)
+    kernel = rng.normal(size=(fan_in, 2)).astype("float32")[:, [0, 1, 0, 1, 0, 1]]
+    bias = np.zeros(6, "float32")
+    assert device_figures(kernel, bias)["effective_width"] == 2
+
+
+def test_zero_units_are_left_out_of_the_cosines():
+    """A dead (all-zero) unit has no direction: cosines are over the other units."""
+    u = np.array([1.0, 2.0, -1.0], "float32")
+    units = np.stack([u, -2.0 * u, np.zeros(3, "float32")], axis=1)  # 3 units of 2 weights + bias
+    kernel, bias = units[:2], units[2]
+    got = device_figures(kernel, bias)
+    assert got["max_cosine"] == pytest.approx(-1.0, abs=1e-6)
+    assert got["mean_cosine"] == pytest.approx(-1.0, abs=1e-6)
+    # with only one unit left that has a direction, no cosine is defined
+    alone = device_figures(kernel[:, [0, 2]], bias[[0, 2]])
+    assert math.isnan(alone["max_cosine"]) and math.isnan(alone["mean_cosine"])
+
+
+def test_two_unit_layers_have_a_mean_cosine():
+    kernel, bias = layer("random", units=2)
+    got, want = device_figures(kernel, bias), oracle(kernel, bias)
+    assert got["mean_cosine"] == pytest.approx(want["mean_cosine"], rel=RTOL)
+
+
+def test_small_units_and_small_activations_agree_with_the_oracle():
+    """Norms and standard deviations well below 1 (no clamping at 1)."""
+    kernel, bias = layer("random", units=5)
+    kernel, bias = kernel * 0.01, bias * 0.01
+    activations = 0.01 * np.random.default_rng(10).normal(size=(40, 5)).astype("float32")
+    got, want = device_figures(kernel, bias, activations), oracle(kernel, bias, activations)
+    for name in ("max_cosine", "mean_cosine", "mean_abs_correlation"):
+        assert got[name] == pytest.approx(want[name], rel=1e-3), name
+
+
+def test_cosines_and_correlations_stay_within_one_for_parallel_units():
+    """Rounding never pushes a cosine or |correlation| past 1 (or below -1)."""
+    rng = np.random.default_rng(11)
+    for _ in range(5):
+        u = rng.normal(size=7).astype("float32")
+        scales = np.array([1.0, 3.1, 7.3, -0.7, -11.9], "float32")
+        units = u[:, None] * scales[None, :]
+        a = rng.normal(size=(50, 1)).astype("float32")
+        got = device_figures(units[:-1], units[-1], a * scales[None, :])
+        assert -1.0 <= got["mean_cosine"] <= 1.0 and got["max_cosine"] <= 1.0
+        assert got["mean_abs_correlation"] <= 1.0
+        assert got["max_cosine"] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_rounding_never_pushes_a_cosine_or_correlation_past_one():
+    """Identical and opposite units (and activations) sit exactly at +-1: clipped there."""
+    for seed in range(20):
+        rng = np.random.default_rng(100 + seed)
+        u = rng.normal(size=(5, 1)).astype("float32")
+        a = rng.normal(size=(30, 1)).astype("float32")
+        same = device_figures(u[:-1] * np.ones(4, "float32"), u[-1] * np.ones(4, "float32"),
+                              a * np.ones(4, "float32"))
+        assert same["mean_cosine"] <= 1.0 and same["max_cosine"] <= 1.0
+        assert same["mean_abs_correlation"] <= 1.0
+        signs = np.array([1.0, -1.0], "float32")
+        opposite = device_figures(u[:-1] * signs, u[-1] * signs, a * signs)
+        assert opposite["mean_cosine"] >= -1.0 and opposite["max_cosine"] >= -1.0
+        assert opposite["mean_abs_correlation"] <= 1.0
+
+
+def test_unit_figures_defaults_tol_and_pair_limit():
+    figures, vector = figures_vector(np.array([[0.0, 1e-3]], "float32"))
+    assert figures.decode(vector)["effective_width"] == 2  # default tol 1e-6
+    assert UnitFigures((1, 32)).size == len(SCALARS) + 32 * 31 // 2  # pair_limit 32
+    assert UnitFigures((1, 33)).size == len(SCALARS)
+
+
+def test_conv_activations_give_one_correlation_per_position():
+    """The mean over every (position, pair of units), each across the samples."""
+    rng = np.random.default_rng(12)
+    kernel = rng.normal(size=(3, 3, 2, 4)).astype("float32")
+    bias = np.zeros(4, "float32")
+    activations = rng.normal(size=(9, 3, 2, 4)).astype("float32")
+    got = device_figures(kernel, bias, activations)
+    per_position = [oracle(kernel, bias, activations[:, i, j, :])["mean_abs_correlation"]
+                    for i in range(3) for j in range(2)]
+    assert got["mean_abs_correlation"] == pytest.approx(np.mean(per_position), rel=RTOL)
+
+
+def test_a_sample_describes_only_the_chosen_units():
+    kernel, bias = layer("random", units=4)
+    kernel[:, 2], bias[2] = kernel[:, 0], bias[0]
+    figures = UnitFigures(kernel.shape, sample=[0, 2])
+    got = figures.decode(keras.ops.convert_to_numpy(figures(kernel, bias, pairs=True)), pairs=True)
+    assert figures.units == 2
+    assert got["effective_width"] == 1 and got["pair_distances"] == [0.0]
+
+
+def test_describe_units_defaults_and_conv_kernels():
+    from mlscompanion.unit_figures import describe_units
+
+    rng = np.random.default_rng(13)
+    conv = rng.normal(size=(3, 3, 2, 4)).astype("float32")
+    got = describe_units(conv, np.zeros(4, "float32"))
+    assert got["units"] == 4 and len(got["pair_distances"]) == 6
+    with pytest.raises(ValueError, match=r"kernel has 4 units: expected shape \(4,\)"):
+        describe_units(conv, np.zeros(3, "float32"))
+    # default tol 1e-6: units 1e-3 apart are two units
+    assert describe_units(np.array([[0.0, 1e-3]], "float32"))["effective_width"] == 2
+    # pair distances kept up to pair_limit units (default 32), not beyond
+    assert describe_units(np.zeros((1, 4)), pair_limit=4)["pair_distances"] == [0.0] * 6
+    assert describe_units(np.zeros((1, 4)), pair_limit=3)["pair_distances"] is None
+    assert describe_units(rng.normal(size=(1, 33)))["pair_distances"] is None
+    assert len(describe_units(rng.normal(size=(1, 32)))["pair_distances"]) == 32 * 31 // 2
+
+
+def _double(x, twice=True):
+    return x * 2 if twice else x
+
+
+def test_compile_for_backend_jits_with_static_flags_under_jax(monkeypatch):
+    """The toy function is plain NumPy: only a real jit returns a JAX array."""
+    jax = pytest.importorskip("jax")
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    compiled = unit_figures.compile_for_backend(_double, static=("twice",))
+    out = compiled(np.ones(3, "float32"), twice=False)  # a Python flag: static, not traced
+    assert isinstance(out, jax.Array) and np.asarray(out).tolist() == [1.0, 1.0, 1.0]
+
+
+def test_compile_for_backend_runs_without_gradients_under_torch(monkeypatch):
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
+    seen = []
+    compiled = unit_figures.compile_for_backend(lambda x: seen.append(torch.is_grad_enabled()) or x)
+    assert compiled(3) == 3 and seen == [False]  # runs under no_grad

@@ -1,0 +1,53 @@
+"""pytest plugin for mutation runs only (loaded by the [tool.mutmut] section).
+
+Three things differ from a plain ``python -m pytest``:
+
+- Tests that start a fresh Python process are skipped. They take seconds
+  each (a new interpreter imports Keras), and a mutant would reach them only
+  through the environment; the in-process tests cover the same code.
+- ``test_compile_for_backend_jits_with_static_flags_under_jax`` is skipped:
+  JAX hangs in a process forked from one that has used it. Its mutants are
+  checked in one process instead (docs/testing.md, "Killed in a separate run").
+- The compiled figures are traced again in every test. mutmut forks one
+  process per mutant from a process that has already run the tests, and
+  switches mutants inside each function at call time. A trace inherited from
+  the parent (``unit_figures._COMPILED``) would run the unmutated code, and a
+  traced function only runs while it is traced, so without a fresh trace per
+  test neither the mutant nor mutmut's "which tests call this function"
+  record would be right.
+"""
+
+import subprocess
+
+import pytest
+
+
+class _NoFreshProcess(subprocess.Popen):
+    def __init__(self, *args, **kwargs):
+        pytest.skip("starts a fresh process: not part of mutation runs (docs/testing.md)")
+
+
+_HANG_WHEN_FORKED = ("test_compile_for_backend_jits_with_static_flags_under_jax",)
+
+
+def pytest_collection_modifyitems(items):
+    skip = pytest.mark.skip(reason="JAX hangs in a forked process: checked in a separate run")
+    for item in items:
+        if item.name in _HANG_WHEN_FORKED:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_fresh_processes():
+    """Session scope, so it is in place before module fixtures start processes."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(subprocess, "Popen", _NoFreshProcess)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_compiled_figures():
+    from mlscompanion import unit_figures
+
+    unit_figures._COMPILED.clear()
+    yield
