@@ -380,6 +380,11 @@ def describe_units(kernel, bias=None, tol=1e-6, pair_limit=32):
         raise ValueError(
             f"`kernel` must be at least 2-D (inputs x units); got shape {tuple(kernel.shape)}."
         )
+    if kernel.shape[-1] < 2:
+        raise ValueError(
+            f"`kernel` must have at least 2 units (its last axis) to compare; got shape "
+            f"{tuple(kernel.shape)}."
+        )
     if bias is not None:
         bias = ops.convert_to_tensor(bias)
         if tuple(bias.shape) != (kernel.shape[-1],):
