@@ -21,13 +21,20 @@ import sys
 __version__ = "0.1.0"
 
 
+# Modules run as programs (``python -m``) that must not pay for Keras at
+# start: the command, and the snippet check's per-run bootstrap, which
+# imports Keras only if the snippet does.
+_PROGRAMS = ("mlscompanion", "mlscompanion.cli", "mlscompanion.snippets._bootstrap")
+
+
 def _started_as_the_command():
-    """Whether this process is the ``mlscompanion`` command (script or ``python -m``)."""
+    """Whether this process is the ``mlscompanion`` command (script or ``python -m``)
+    or one of the programs it starts."""
     script = os.path.splitext(os.path.basename(sys.argv[0] if sys.argv else ""))[0]
     if script in ("mlscompanion", "mlscompanion-script"):
         return True
     argv = getattr(sys, "orig_argv", [])
-    return any(flag == "-m" and module in ("mlscompanion", "mlscompanion.cli")
+    return any(flag == "-m" and module in _PROGRAMS
                for flag, module in zip(argv, argv[1:]))
 
 

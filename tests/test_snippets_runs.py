@@ -93,6 +93,14 @@ def test_runtime_hooks_see_shared_initializer_shuffle_and_only_user_models(injec
 
 # ------------------------------------------------------------------ without TensorFlow
 
+def test_a_checked_snippet_finds_our_classes_registered_once_it_imports_keras():
+    """The run's bootstrap imports mlscompanion without Keras, to start fast;
+    a snippet that reloads a saved model with a tie must still find TieUnits."""
+    result = snippets.check(SNIPPETS / "loads_saved_model.py", runs=1)
+    assert result.exit_code == 0, result.runs[0].error
+    assert result.runs[0].stdout == "TieUnits\n"
+
+
 def test_random_output_is_not_reproducible_exit_1(capsys):
     code, text = _cli(capsys, SNIPPETS / "random_output.py", "--runs", "3")
     assert code == 1

@@ -85,6 +85,10 @@ class _AfterImport(importlib.abc.MetaPathFinder):
         return spec
 
 
+def _register_our_classes(_keras):
+    from mlscompanion import constraints, initializers  # noqa: F401 (registers them)
+
+
 class _Recorder:
     """Remembers every Keras model created and every ``fit`` call."""
 
@@ -295,6 +299,13 @@ def main(argv=None):
         recorder.install(sys.modules[MODEL_MODULE])
     else:
         sys.meta_path.insert(0, _AfterImport(MODEL_MODULE, recorder.install))
+    # This process imported mlscompanion without Keras (to start fast); once
+    # the snippet imports Keras, register our classes as a plain
+    # ``import mlscompanion`` does, so its load_model calls find them.
+    if "keras" in sys.modules:
+        _register_our_classes(None)
+    else:
+        sys.meta_path.insert(0, _AfterImport("keras", _register_our_classes))
     sys.stdin = _NoStdin()
     sys.argv = [args.snippet]
     sys.path[0] = os.path.dirname(snippet)
