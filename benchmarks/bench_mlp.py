@@ -17,7 +17,6 @@ batches <= 1.05, every batch <= 1.3 and ties <= 1.05.
 
 import argparse
 import os
-import statistics
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -26,6 +25,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import mlscompanion as mlc  # noqa: E402
+from timing import ratio  # noqa: E402
 
 BATCH = 256
 
@@ -54,14 +54,6 @@ def timed_fit(x, y, epochs, tied=False, callbacks=()):
     start = time.perf_counter()
     model.fit(x, y, epochs=epochs, batch_size=BATCH, verbose=0, callbacks=list(callbacks))
     return time.perf_counter() - start
-
-
-def ratio(variant, baseline, repeats):
-    base, var = [], []
-    for _ in range(repeats):
-        base.append(baseline())
-        var.append(variant())
-    return statistics.median(var) / statistics.median(base), statistics.median(base), statistics.median(var)
 
 
 def device_name():

@@ -10,7 +10,6 @@ the tracker's figures (once per process and layer shape) is not timed.
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 
 import mlscompanion as mlc  # noqa: E402
+from timing import ratio  # noqa: E402
 
 
 def coffee_data(reps):
@@ -50,14 +50,6 @@ def time_fit(x, y, epochs, tied=False, callbacks=()):
     start = time.perf_counter()
     model.fit(x, y, epochs=epochs, verbose=0, callbacks=list(callbacks))
     return time.perf_counter() - start
-
-
-def ratio(variant, baseline, repeats):
-    base, var = [], []
-    for _ in range(repeats):
-        base.append(baseline())
-        var.append(variant())
-    return statistics.median(var) / statistics.median(base), statistics.median(base), statistics.median(var)
 
 
 def time_import(statement, repeats):

@@ -13,15 +13,10 @@ layer's width and ``sampled_units`` how many of its units were described.
 
 import math
 
-__all__ = ["RECORD_FIELDS", "OPTIONAL_FIELDS", "parse_field"]
+__all__ = ["RECORD_FIELDS", "FIGURE_FIELDS", "OPTIONAL_FIELDS", "parse_field"]
 
-#: The keys of a record, in CSV order.
-RECORD_FIELDS = (
-    "epoch",
-    "step",
-    "layer",
-    "units",
-    "sampled_units",
+#: The figures of a record: one number each (NaN where not computed).
+FIGURE_FIELDS = (
     "effective_width",
     "rms_distance",
     "min_distance",
@@ -30,7 +25,13 @@ RECORD_FIELDS = (
     "mean_cosine",
     "max_cosine",
     "mean_abs_correlation",
-    "pair_distances",
+)
+
+#: The keys of a record, in CSV order.
+RECORD_FIELDS = (
+    ("epoch", "step", "layer", "units", "sampled_units")
+    + FIGURE_FIELDS
+    + ("pair_distances",)
 )
 
 #: Columns a CSV written by an earlier version may lack (read back as NaN).

@@ -23,19 +23,12 @@ import os
 import socket
 import time
 
+from mlscompanion.records import FIGURE_FIELDS
+
 __all__ = ["TensorBoardSink", "SCALAR_FIELDS", "require_tensorboard"]
 
 #: The record fields written as scalars (their names are the tags' last part).
-SCALAR_FIELDS = (
-    "effective_width",
-    "rms_distance",
-    "min_distance",
-    "mean_distance",
-    "max_distance",
-    "mean_cosine",
-    "max_cosine",
-    "mean_abs_correlation",
-)
+SCALAR_FIELDS = FIGURE_FIELDS
 
 _file_numbers = itertools.count()
 
