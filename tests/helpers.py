@@ -33,3 +33,19 @@ def as_np(x):
 def max_unit_gap(model, layer="layer1"):
     k = as_np(model.get_layer(layer).kernel)
     return float(np.max(np.abs(k[:, 0] - k[:, 1])))
+
+
+def tied_coffee_model():
+    """The distributed tests' model: layer1's units 0 and 1 tied (kernel and
+    bias), and their outgoing weights in layer2, compiled. Build it inside a
+    strategy's scope where one is used."""
+    model = keras.Sequential([
+        keras.Input((2,)),
+        keras.layers.Dense(3, activation="sigmoid", name="layer1",
+                           kernel_constraint=mlc.constraints.TieUnits([[0, 1]]),
+                           bias_constraint=mlc.constraints.TieUnits([[0, 1]])),
+        keras.layers.Dense(1, activation="sigmoid", name="layer2",
+                           kernel_constraint=mlc.constraints.TieInputs([[0, 1]])),
+    ])
+    model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(0.05))
+    return model

@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # this checkout
 SCRIPT = r"""
 import json, os
 import numpy as np
@@ -21,21 +22,13 @@ tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfigur
 
 import keras
 import mlscompanion as mlc
-from mlscompanion.constraints import TieInputs, TieUnits
+from tests.helpers import coffee, tied_coffee_model
 
 mlc.set_seed(7, deterministic=False)
-X, y = mlc.datasets.load_coffee_data()
-X, y = mlc.datasets.tile_like_lab(mlc.datasets.normalize_coffee(X)[0], y, 2)
+X, y = coffee(reps=2)
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 with strategy.scope():
-    model = keras.Sequential([
-        keras.Input((2,)),
-        keras.layers.Dense(3, activation="sigmoid", name="layer1",
-                           kernel_constraint=TieUnits([[0, 1]]), bias_constraint=TieUnits([[0, 1]])),
-        keras.layers.Dense(1, activation="sigmoid", name="layer2",
-                           kernel_constraint=TieInputs([[0, 1]])),
-    ])
-    model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(0.05))
+    model = tied_coffee_model()
     tracker = mlc.callbacks.NeuronDifferentiation(layers=["layer1"])
     fit = model.fit(X, y, epochs=2, batch_size=50, verbose=0, callbacks=[tracker])
     # tie the third unit too, between two fits: assigns mirrored variables and retraces
@@ -67,7 +60,8 @@ print(json.dumps(out))
 
 @pytest.fixture(scope="module")
 def mirrored_run():
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="tensorflow")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="tensorflow",
+               PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")])))
     done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
                           env=env, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]

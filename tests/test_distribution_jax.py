@@ -22,21 +22,13 @@ import jax
 import keras
 import numpy as np
 import mlscompanion as mlc
-from mlscompanion.constraints import TieInputs, TieUnits
+from tests.helpers import coffee, tied_coffee_model
 
 devices = jax.devices()
 keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
 mlc.set_seed(7, deterministic=False)
-X, y = mlc.datasets.load_coffee_data()
-X, y = mlc.datasets.tile_like_lab(mlc.datasets.normalize_coffee(X)[0], y, 2)
-model = keras.Sequential([
-    keras.Input((2,)),
-    keras.layers.Dense(3, activation="sigmoid", name="layer1",
-                       kernel_constraint=TieUnits([[0, 1]]), bias_constraint=TieUnits([[0, 1]])),
-    keras.layers.Dense(1, activation="sigmoid", name="layer2",
-                       kernel_constraint=TieInputs([[0, 1]])),
-])
-model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(0.05))
+X, y = coffee(reps=2)
+model = tied_coffee_model()
 start = np.asarray(model.get_layer("layer1").kernel.value)
 tracker = mlc.callbacks.NeuronDifferentiation(layers=["layer1"], probe=X[:64])
 fit = model.fit(X, y, epochs=2, batch_size=50, verbose=0, callbacks=[tracker])
