@@ -49,3 +49,21 @@ def tied_coffee_model():
     ])
     model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(0.05))
     return model
+
+
+def run_json_script(script, **env):
+    """Run ``script`` in a fresh Python process of this checkout, with ``env``
+    added to the environment; return the JSON of its last output line."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3",
+               PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+               **env)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])

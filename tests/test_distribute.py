@@ -4,14 +4,11 @@ Logical devices must be configured before TensorFlow initializes its
 devices, so the training runs in a fresh process; it prints one JSON line.
 """
 
-import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # this checkout
+from tests.helpers import run_json_script
+
 SCRIPT = r"""
 import json, os
 import numpy as np
@@ -60,12 +57,7 @@ print(json.dumps(out))
 
 @pytest.fixture(scope="module")
 def mirrored_run():
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="tensorflow",
-               PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")])))
-    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
-                          env=env, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_json_script(SCRIPT, KERAS_BACKEND="tensorflow")
 
 
 @pytest.mark.slow

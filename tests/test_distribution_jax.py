@@ -7,15 +7,11 @@ under ``tf.distribute.MirroredStrategy`` are in tests/test_distribute.py.
 """
 
 import importlib.util
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = str(Path(__file__).resolve().parents[1])  # this checkout's package, not an installed one
+from tests.helpers import run_json_script
+
 SCRIPT = r"""
 import json
 import jax
@@ -57,13 +53,8 @@ print(json.dumps({
 def data_parallel_run():
     if importlib.util.find_spec("jax") is None:
         pytest.skip("JAX is not installed (pip install 'mlscompanion[jax]')")
-    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu",
-               XLA_FLAGS="--xla_force_host_platform_device_count=2",
-               PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")])))
-    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
-                          env=env, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_json_script(SCRIPT, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu",
+                           XLA_FLAGS="--xla_force_host_platform_device_count=2")
 
 
 @pytest.mark.slow
