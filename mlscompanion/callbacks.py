@@ -23,6 +23,7 @@ from keras import ops
 
 from mlscompanion import _validation
 from mlscompanion.probes import Probe
+from mlscompanion.record_window import RecordWindow
 from mlscompanion.records import RECORD_FIELDS
 from mlscompanion.sinks.csv_file import CSVSink, read_csv
 from mlscompanion.tracked_layers import resolve_layers, sample_units
@@ -208,7 +209,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         self.live = live
         self.log_dir = None if log_dir is None else os.fspath(log_dir)
         self._history = []
-        self._pending = []
+        self._window = RecordWindow(self.fetch_every)
         self._pending_steps = 0
         self._ready = False
         self._tracked = []
@@ -344,7 +345,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
             )
 
     def _take(self, step, all_pairs):
-        """Compute the figures of a record point on the device; fetch nothing.
+        """Keep a record point on the device (``RecordWindow``); fetch nothing.
 
         ``all_pairs``: pair figures for every layer, not only the narrow ones.
         """
@@ -363,32 +364,26 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         activations = self._activations()
         for index, layer in todo:
             figures = self._figures[layer.name]
-            pairs = all_pairs or figures.units <= self.pair_figures_limit
-            vector = figures.compute(
-                layer.weights(),
-                None if activations is None else activations[index],
-                pairs=pairs,
-            )
             meta = {"epoch": self._epoch, "step": step, "layer": layer.name,
                     "units": layer.units, "sampled_units": figures.units}
-            self._pending.append((meta, figures, pairs, vector))
+            self._window.add(
+                meta, figures, layer.weights(),
+                None if activations is None else activations[index],
+                pairs=all_pairs or figures.units <= self.pair_figures_limit)
             self._seen.add((step, layer.name))
         self._pending_steps += 1
 
     def _fetch(self):
-        """Bring the pending records to the host in one transfer; return them."""
-        if not self._pending:
-            return []
-        pending, self._pending, self._pending_steps = self._pending, [], 0
-        host = ops.convert_to_numpy(
-            ops.concatenate([vector for *_, vector in pending], axis=0))
-        new, offset = [], 0
-        for meta, figures, pairs, _ in pending:
-            values = figures.decode(host[offset:offset + figures.size], pairs=pairs)
-            offset += figures.size
+        """Compute the waiting records, bring them to the host in one
+        transfer, and hand them to the sinks; return them."""
+        self._pending_steps = 0
+        new = []
+        for meta, values in self._window.fetch():
             record = dict(values, **meta)
             self._warn_if_nan(record)
             new.append({field: record[field] for field in RECORD_FIELDS})
+        if not new:
+            return []
         self._history.extend(new)
         for sink in self._sinks():
             sink.send(new)
@@ -431,7 +426,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
 
     @history.setter
     def history(self, records):
-        self._pending, self._pending_steps = [], 0
+        self._window, self._pending_steps = RecordWindow(self.fetch_every), 0
         self._history = list(records)
 
     # ----- Keras hooks -------------------------------------------------

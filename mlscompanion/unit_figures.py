@@ -96,17 +96,19 @@ def compile_for_backend(fn, static=()):
     return fn
 
 
-def _compiled_figures(signature=()):
+def _compiled_figures(signature=(), fn=None):
     """The compiled figures for one call signature (shapes, layout, pairs),
     built once per process and backend and shared by every tracker.
 
     One compiled function per signature, so each traces once: TensorFlow
     would otherwise warn about "retracing" when a model has layers of
-    several shapes.
+    several shapes. ``fn``: the body (default ``_figures``, one snapshot);
+    a signature names its body when it is not the default.
     """
+    fn = _figures if fn is None else fn
     key = (keras.backend.backend(), signature)
     if key not in _COMPILED:
-        _COMPILED[key] = compile_for_backend(_figures, static=("layout", "pairs"))
+        _COMPILED[key] = compile_for_backend(fn, static=("layout", "pairs"))
     return _COMPILED[key]
 
 
@@ -259,6 +261,23 @@ def _figures(weights, direction, tol, sample, pair_index, activations, layout, p
     return ops.concatenate([head, ops.where(finite, pair_list, nan)])
 
 
+def _figures_of_many(weights, direction, tol, sample, pair_index, activations, layout, pairs):
+    """The figures of several snapshots of one layer: one row each.
+
+    Each of ``weights`` (and ``activations``, unless None) is stacked along
+    a new first axis, one entry per snapshot. ``ops.vectorized_map`` batches
+    ``_figures`` over that axis: every row is what ``_figures`` gives for
+    its snapshot, in one call.
+    """
+    def one(args):
+        w, a = args
+        return _figures(tuple(w), direction, tol, sample, pair_index, a, layout=layout, pairs=pairs)
+
+    if activations is None:
+        return ops.vectorized_map(lambda w: one((w, None)), tuple(weights))
+    return ops.vectorized_map(one, (tuple(weights), activations))
+
+
 class UnitFigures:
     """The figures of one layer: units, sample and constants, built once.
 
@@ -306,7 +325,8 @@ class UnitFigures:
         self.sample = sample if len(sample) < total else None
         self.units = len(sample)
         # every entry of every weight belongs to exactly one unit
-        self.features = sum(math.prod(shape) for shape in shapes) // total
+        self.weight_count = sum(math.prod(shape) for shape in shapes)
+        self.features = self.weight_count // total
         self.tol = float(tol)
         self.keep_pairs = self.units <= pair_limit
         self.n_pairs = self.units * (self.units - 1) // 2 if self.keep_pairs else 0
@@ -346,6 +366,22 @@ class UnitFigures:
         signature = (tuple(tuple(w.shape) for w in weights), self.units, self.layout,
                      bool(pairs), None if activations is None else tuple(activations.shape))
         return _compiled_figures(signature)(
+            weights, self._direction, self._tol, self._sample, self._pair_index,
+            activations, layout=self.layout, pairs=bool(pairs))
+
+    def compute_many(self, weights, activations=None, pairs=False):
+        """The figures of several snapshots of the weights, one row each.
+
+        ``weights``: the weights ``compute`` takes, each stacked along a new
+        first axis (one entry per snapshot); ``activations``: None or
+        stacked the same way. One compiled call for them all (traced once per
+        count): the tracker's way to pay a call's overhead once per
+        ``fetch_every`` record points instead of once per record.
+        """
+        weights = tuple(weights)
+        signature = ("many", tuple(tuple(w.shape) for w in weights), self.units, self.layout,
+                     bool(pairs), None if activations is None else tuple(activations.shape))
+        return _compiled_figures(signature, fn=_figures_of_many)(
             weights, self._direction, self._tol, self._sample, self._pair_index,
             activations, layout=self.layout, pairs=bool(pairs))
 

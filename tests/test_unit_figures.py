@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from mlscompanion import callbacks as callbacks_module
+from mlscompanion import record_window
 from mlscompanion.callbacks import NeuronDifferentiation
 from mlscompanion import unit_figures
 from mlscompanion.unit_figures import SCALARS, UnitFigures
@@ -158,7 +159,7 @@ def test_compiled_once_per_layer_shape():
 
 
 class _HostCopies:
-    """Stands in for ``keras.ops`` in the callbacks module and counts host copies."""
+    """Stands in for ``keras.ops`` in the tracker's modules and counts host copies."""
 
     def __init__(self):
         self.count = 0
@@ -179,6 +180,7 @@ def test_batch_records_copy_nothing_to_the_host(monkeypatch):
     model.compile(loss="mse", optimizer="sgd")
     counter = _HostCopies()
     monkeypatch.setattr(callbacks_module, "ops", counter)
+    monkeypatch.setattr(record_window, "ops", counter)
     tracker = NeuronDifferentiation(layers=["layer1"], every=1, fetch_every=100)
     model.fit(x, y, epochs=2, batch_size=32, verbose=0, callbacks=[tracker])
     assert [r["step"] for r in tracker.history] == list(range(15))

@@ -1,0 +1,119 @@
+"""Record points wait on the device as copies and are computed a window at a time.
+
+The figures must not depend on how the records were batched: a window of
+``fetch_every`` copies computed in one call gives the records a record
+computed at once would. Runs on every backend (.ci/jax-tests,
+.ci/torch-tests): each keeps its weights differently (TensorFlow variables,
+PyTorch tensors updated in place, JAX buffers handed to the next step).
+"""
+
+import keras
+import numpy as np
+import pytest
+
+import mlscompanion as mlc
+from mlscompanion import record_window
+from mlscompanion.callbacks import NeuronDifferentiation
+from mlscompanion.record_window import RecordWindow, snapshot
+from mlscompanion.unit_figures import UnitFigures
+from tests.helpers import coffee
+
+@pytest.fixture(autouse=True)
+def keep_copies_on_every_backend(monkeypatch):
+    """Only TensorFlow keeps copies by default (its calls cost most): here
+    every backend does, so each backend's way of keeping weights is checked."""
+    monkeypatch.setattr(record_window, "KEEPS_COPIES", (keras.backend.backend(),))
+
+
+FIGURES = ("effective_width", "rms_distance", "mean_cosine", "min_distance",
+           "mean_distance", "max_distance", "max_cosine", "mean_abs_correlation")
+
+
+def fit_records(fetch_every, probe=None, units=4):
+    """Records of every batch of a short fit (7 batches x 2 epochs)."""
+    x, y = coffee(reps=1)
+    mlc.set_seed(3, deterministic=False)
+    model = keras.Sequential([keras.Input((2,)),
+                              keras.layers.Dense(units, activation="sigmoid", name="hidden"),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(0.05))
+    tracker = NeuronDifferentiation(layers=["hidden"], every=1, fetch_every=fetch_every,
+                                    probe=probe)
+    model.fit(x, y, epochs=2, batch_size=32, verbose=0, shuffle=False, callbacks=[tracker])
+    return tracker.history
+
+
+def assert_same_records(got, want):
+    assert [(r["step"], r["layer"], r["epoch"]) for r in got] == \
+        [(r["step"], r["layer"], r["epoch"]) for r in want]
+    for a, b in zip(got, want):
+        assert a["effective_width"] == b["effective_width"]
+        for name in FIGURES[1:]:
+            assert a[name] == pytest.approx(b[name], rel=1e-5, abs=1e-6, nan_ok=True), name
+        if b["pair_distances"] is not None:
+            np.testing.assert_allclose(a["pair_distances"], b["pair_distances"], rtol=1e-5)
+
+
+def test_windows_of_copies_give_the_records_taken_one_at_a_time():
+    """fetch_every=4 computes 4 copies per call; the weights kept must be each
+    step's, not the latest (a kept reference would make every record alike)."""
+    one_at_a_time = fit_records(fetch_every=1)
+    windowed = fit_records(fetch_every=4)
+    assert len(windowed) == 15
+    assert len({r["rms_distance"] for r in windowed}) == 15  # the weights moved every step
+    assert_same_records(windowed, one_at_a_time)
+
+
+def test_windows_with_a_probe_keep_each_steps_activations():
+    probe = coffee(reps=1)[0][:40]
+    one_at_a_time = fit_records(fetch_every=1, probe=probe)
+    windowed = fit_records(fetch_every=4, probe=probe)
+    assert len({r["mean_abs_correlation"] for r in windowed}) > 10
+    assert_same_records(windowed, one_at_a_time)
+
+
+def test_wide_layers_and_other_backends_compute_at_once_with_the_same_figures(monkeypatch):
+    windowed = fit_records(fetch_every=4)
+    monkeypatch.setattr(record_window, "WINDOW_MAX_WEIGHTS", 0)  # every layer is wide
+    window = RecordWindow(4)
+    window.add({"step": 0}, UnitFigures((2, 4)),
+               (np.ones((2, 4), "float32"), np.zeros(4, "float32")))
+    assert window._entries[0][3] is None  # no copy kept: computed already
+    assert_same_records(fit_records(fetch_every=4), windowed)
+    monkeypatch.setattr(record_window, "WINDOW_MAX_WEIGHTS", 1 << 18)
+    monkeypatch.setattr(record_window, "KEEPS_COPIES", ())  # a backend that computes at once
+    assert_same_records(fit_records(fetch_every=4), windowed)
+
+
+def test_a_snapshot_keeps_the_value_it_was_taken_at():
+    variable = keras.Variable(np.arange(6, dtype="float32").reshape(2, 3))
+    kept = snapshot(variable.value)
+    variable.assign(np.zeros((2, 3), "float32"))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(kept),
+                                  np.arange(6, dtype="float32").reshape(2, 3))
+
+
+def test_fetch_returns_records_in_the_order_added_and_empties_the_window():
+    """Two layers and a record taken with pair figures in between: computed in
+    groups, returned as added."""
+    small, other = UnitFigures((2, 3)), UnitFigures((3, 2))
+    rng = np.random.default_rng(0)
+    window = RecordWindow(2)
+    added = []
+    for step, (figures, shape, pairs) in enumerate(
+            [(small, (2, 3), False), (other, (3, 2), False), (small, (2, 3), True),
+             (small, (2, 3), False), (other, (3, 2), False), (small, (2, 3), False)]):
+        kernel = rng.normal(size=shape).astype("float32")
+        bias = rng.normal(size=shape[-1:]).astype("float32")
+        window.add({"step": step}, figures, (kernel, bias), pairs=pairs)
+        added.append(figures.decode(keras.ops.convert_to_numpy(
+            figures.compute((kernel, bias), pairs=pairs)), pairs=pairs))
+    assert len(window) == 6
+    fetched = window.fetch()
+    assert len(window) == 0 and window.fetch() == []
+    assert [meta["step"] for meta, _ in fetched] == list(range(6))
+    for (_, got), want in zip(fetched, added):
+        assert got["effective_width"] == want["effective_width"]
+        assert got["rms_distance"] == pytest.approx(want["rms_distance"], rel=1e-6)
+        assert (got["pair_distances"] is None) == (want["pair_distances"] is None)
+        assert np.isnan(got["min_distance"]) == np.isnan(want["min_distance"])
