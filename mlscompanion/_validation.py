@@ -1,11 +1,13 @@
-"""Checks of user-supplied groups, shared by initializers, constraints and tying.
+"""Checks of user-supplied arguments, shared by the package's public pieces.
 
-Every public piece that accepts "groups of units" (or of weight entries)
-validates them here, so the error a learner sees is the same everywhere:
-it names the argument, the offending group and what was expected.
+Every public piece that accepts "groups of units" (or of weight entries),
+counts, tolerances, paths or layers validates them here, so the error a
+learner sees is the same everywhere: it names the argument, the offending
+value and what was expected.
 """
 
 import numbers
+import os
 
 
 def _is_int(value):
@@ -157,3 +159,57 @@ def check_entries_fit(groups, shape, name="groups"):
                     f"Group {group!r} in `{name}` holds the index {entry}, "
                     f"which is out of range for the weight of shape {shape}."
                 )
+
+
+def check_every(every):
+    """``every`` of the tracker: ``"epoch"`` or a positive int."""
+    if every != "epoch" and not (_is_int(every) and every >= 1):
+        raise ValueError(
+            f"`every` must be 'epoch' or a positive int (record every N "
+            f"batches). Received: every={every!r}"
+        )
+    return every
+
+
+def check_tol(tol):
+    """A non-negative real tolerance, as a float."""
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not tol >= 0:
+        raise ValueError(
+            f"`tol` must be a non-negative number. Received: tol={tol!r}"
+        )
+    return float(tol)
+
+
+def check_path(value, name, what):
+    """None, or a path (str or os.PathLike) as a str; ``what``: "a file path"."""
+    if value is None:
+        return None
+    if not isinstance(value, (str, os.PathLike)):
+        raise ValueError(
+            f"`{name}` must be {what} (str or pathlib.Path) or None. "
+            f"Received: {name}={value!r}"
+        )
+    return os.fspath(value)
+
+
+def check_layers(layers):
+    """None, or a list of layer names or Keras layers (one is made a list)."""
+    import keras
+
+    if layers is None:
+        return None
+    if isinstance(layers, (str, keras.layers.Layer)):
+        return [layers]
+    if not hasattr(layers, "__iter__"):
+        raise ValueError(
+            "`layers` must be a layer name, a layer, or a list of them. "
+            f"Received: layers={layers!r}"
+        )
+    layers = list(layers)
+    for item in layers:
+        if not isinstance(item, (str, keras.layers.Layer)):
+            raise ValueError(
+                "`layers` must hold layer names (str) or Keras layers. "
+                f"Received the item {item!r} in layers={layers!r}"
+            )
+    return layers

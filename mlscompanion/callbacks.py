@@ -14,7 +14,6 @@ figures are computed on the device that holds the weights
 live in ``mlscompanion.plotting``.
 """
 
-import numbers
 import os
 import warnings
 
@@ -32,14 +31,6 @@ from mlscompanion.sinks.tensorboard import TensorBoardSink, require_tensorboard
 from mlscompanion.unit_figures import UnitFigures, describe_units
 
 __all__ = ["NeuronDifferentiation", "RECORD_FIELDS", "describe_units"]
-
-
-def _is_count(value, minimum):
-    return (
-        isinstance(value, numbers.Integral)
-        and not isinstance(value, bool)
-        and value >= minimum
-    )
 
 
 class NeuronDifferentiation(keras.callbacks.Callback):
@@ -138,39 +129,14 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         log_dir=None,
     ):
         super().__init__()
-        if every != "epoch" and not _is_count(every, 1):
-            raise ValueError(
-                f"`every` must be 'epoch' or a positive int (record every N "
-                f"batches). Received: every={every!r}"
-            )
-        if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not tol >= 0:
-            raise ValueError(
-                f"`tol` must be a non-negative number. Received: tol={tol!r}"
-            )
-        if isinstance(layers, (str, keras.layers.Layer)):
-            layers = [layers]
-        if layers is not None:
-            if not hasattr(layers, "__iter__"):
-                raise ValueError(
-                    "`layers` must be a layer name, a layer, or a list of them. "
-                    f"Received: layers={layers!r}"
-                )
-            layers = list(layers)
-            for item in layers:
-                if not isinstance(item, (str, keras.layers.Layer)):
-                    raise ValueError(
-                        "`layers` must hold layer names (str) or Keras layers. "
-                        f"Received the item {item!r} in layers={layers!r}"
-                    )
+        _validation.check_every(every)
+        _validation.check_tol(tol)
+        layers = _validation.check_layers(layers)
         _validation.check_int(probe_samples, "probe_samples", minimum=2)
         _validation.check_int(probe_batch_size, "probe_batch_size")
         self._probe = None if probe is None else Probe(
             probe, samples=probe_samples, batch_size=probe_batch_size)
-        if csv_path is not None and not isinstance(csv_path, (str, os.PathLike)):
-            raise ValueError(
-                "`csv_path` must be a file path (str or pathlib.Path) or None. "
-                f"Received: csv_path={csv_path!r}"
-            )
+        _validation.check_path(csv_path, "csv_path", "a file path")
         if append and csv_path is None:
             raise ValueError(
                 "`append=True` needs `csv_path`: it continues an existing CSV "
@@ -181,11 +147,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
                 "`live` must be True, False or a mlscompanion.sinks.LiveSink. "
                 f"Received: live={live!r}"
             )
-        if log_dir is not None and not isinstance(log_dir, (str, os.PathLike)):
-            raise ValueError(
-                "`log_dir` must be a folder path (str or pathlib.Path) or None. "
-                f"Received: log_dir={log_dir!r}"
-            )
+        _validation.check_path(log_dir, "log_dir", "a folder path")
         if log_dir is not None:
             require_tensorboard()  # a missing package is reported now, not mid-fit
         _validation.check_int(pair_limit, "pair_limit", minimum=0)
