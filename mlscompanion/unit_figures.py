@@ -255,7 +255,8 @@ def _figures(weights, direction, tol, sample, pair_index, activations, layout, p
         pair_list = None if pair_index is None else ops.full(pair_index.shape, _NAN, "float32")
     correlation = nan if activations is None else _correlation(activations, sample)
     head = [width, rms, mean_cos] + pair_scalars
-    head = ops.stack([ops.where(finite, value, nan) for value in head] + [correlation])
+    head = ops.stack([ops.cast(ops.where(finite, value, nan), "float32") for value in head]
+                     + [ops.cast(correlation, "float32")])  # float32 under any floatx
     if pair_list is None:
         return head
     return ops.concatenate([head, ops.where(finite, pair_list, nan)])

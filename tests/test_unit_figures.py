@@ -373,3 +373,21 @@ def test_compile_for_backend_runs_without_gradients_under_torch(monkeypatch):
     seen = []
     compiled = unit_figures.compile_for_backend(lambda x: seen.append(torch.is_grad_enabled()) or x)
     assert compiled(3) == 3 and seen == [False]  # runs under no_grad
+
+
+def test_the_vector_is_float32_whatever_floatx():
+    """A float64 model (``keras.config.set_floatx("float64")``) still gets the
+    documented float32 vector, with and without pair figures and a probe."""
+    previous = keras.config.floatx()
+    keras.config.set_floatx("float64")
+    try:
+        kernel, bias = layer("random", units=3)
+        figures = UnitFigures(kernel.shape)
+        kernel, bias = (keras.ops.convert_to_tensor(kernel.astype("float64")),
+                        keras.ops.convert_to_tensor(bias.astype("float64")))
+        activations = keras.ops.convert_to_tensor(np.random.default_rng(0).random((6, 3)))
+        for vector in (figures(kernel, bias), figures(kernel, bias, pairs=True),
+                       figures(kernel, bias, activations, pairs=True)):
+            assert keras.backend.standardize_dtype(vector.dtype) == "float32"
+    finally:
+        keras.config.set_floatx(previous)
