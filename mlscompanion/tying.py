@@ -28,6 +28,7 @@ import keras
 import numpy as np
 
 from mlscompanion import _validation
+from mlscompanion.next_layer import CONV, next_layer
 from mlscompanion.constraints import TieEntries, TieInputs, TieUnits
 
 __all__ = ["weight_names", "tie_weights", "tie_neurons", "WeightTable", "NamedWeight"]
@@ -210,28 +211,10 @@ def _refresh(model):
                 setattr(model, attr, None)
 
 
-_CONV = (keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D)
-
-# Layers between a conv layer and the next one that keep channel j at index j.
-_KEEP_CHANNELS = tuple(getattr(keras.layers, name) for name in (
-    "Activation", "ReLU", "LeakyReLU", "ELU", "Dropout", "SpatialDropout1D",
-    "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout",
-    "AlphaDropout", "BatchNormalization", "MaxPooling1D", "MaxPooling2D",
-    "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
-    "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D",
-    "Cropping3D", "UpSampling1D", "UpSampling2D", "UpSampling3D",
-))
-_GLOBAL_POOLING = (
-    keras.layers.GlobalAveragePooling1D, keras.layers.GlobalAveragePooling2D,
-    keras.layers.GlobalAveragePooling3D, keras.layers.GlobalMaxPooling1D,
-    keras.layers.GlobalMaxPooling2D, keras.layers.GlobalMaxPooling3D,
-)
-
-
 def _check_built(layer):
     kernel = getattr(layer, "kernel", None)
     name = getattr(layer, "name", layer)
-    if isinstance(layer, _CONV) and kernel is not None:
+    if isinstance(layer, CONV) and kernel is not None:
         if layer.groups != 1:
             raise ValueError(
                 f"Layer {name!r} is a grouped convolution (groups={layer.groups}); "
@@ -252,67 +235,6 @@ def _check_built(layer):
         )
 
 
-def _later_layers(model, layer):
-    layers = list(model.layers)
-    if layer not in layers:
-        raise ValueError(f"Layer {layer.name!r} is not a layer of the given model.")
-    return layers[layers.index(layer) + 1:]
-
-
-def _next_dense(model, layer):
-    for later in _later_layers(model, layer):
-        if getattr(later, "kernel", None) is not None:
-            return later
-    return None
-
-
-def _next_after_conv(model, layer):
-    """The layer whose input channels take ``layer``'s filters, or None if none follows.
-
-    Between the two only layers that keep channel j at index j may stand;
-    a Dense layer counts only after global pooling. Anything else raises.
-    """
-    pooled = False
-    for later in _later_layers(model, layer):
-        if isinstance(later, _CONV):
-            if later.groups != 1:
-                raise ValueError(
-                    f"tie_neurons cannot tie the inputs of {later.name!r}, the layer "
-                    f"after {layer.name!r}: it is a grouped convolution "
-                    f"(groups={later.groups}). Use outgoing=False and tie it by hand."
-                )
-            return later
-        if isinstance(later, keras.layers.Dense) and pooled:
-            return later
-        if isinstance(later, _GLOBAL_POOLING):
-            pooled = True
-        elif isinstance(later, keras.layers.Flatten) and pooled:
-            continue
-        elif not isinstance(later, _KEEP_CHANNELS):
-            raise ValueError(_cannot_follow(layer, later, pooled))
-    return None
-
-
-def _cannot_follow(layer, later, pooled):
-    kind = type(later).__name__
-    if isinstance(later, keras.layers.Flatten):
-        why = ("Flatten interleaves positions and channels, so filter j feeds "
-               "many Dense inputs. Put a GlobalAveragePooling or GlobalMaxPooling "
-               "layer before the Dense layer instead")
-    elif isinstance(later, keras.layers.Dense) and not pooled:
-        why = ("a Dense layer on a feature map is handled only after global "
-               "pooling (GlobalAveragePooling or GlobalMaxPooling)")
-    else:
-        why = ("it handles a Conv1D/2D/3D layer, or a Dense layer after global "
-               "pooling, with only activations, dropout, pooling, padding, "
-               "cropping, upsampling or BatchNormalization between")
-    return (
-        f"tie_neurons cannot tie the next layer's inputs after {layer.name!r}: "
-        f"it cannot handle {later.name!r} ({kind}); {why}. Pass outgoing=False "
-        "and tie the next layer yourself (TieInputs, TieEntries)."
-    )
-
-
 def tie_neurons(layer, groups, model=None, outgoing=True):
     """Keep the units in each group identical: incoming weights, bias and
     (with ``model`` and ``outgoing=True``) their weights into the next layer.
@@ -323,7 +245,9 @@ def tie_neurons(layer, groups, model=None, outgoing=True):
     rows of a Dense layer. Between the two, only layers that keep channel j
     at index j may stand (activations, dropout, pooling, padding, cropping,
     upsampling, BatchNormalization); anything else (Flatten, Reshape, ...)
-    raises before anything is tied.
+    raises before anything is tied. In a functional model the next layer is
+    the one the layer's output flows into (``mlscompanion.next_layer``); an
+    output that feeds several layers, or a merge on the way, raises too.
 
     Example:
 
@@ -351,7 +275,7 @@ def tie_neurons(layer, groups, model=None, outgoing=True):
             stacklevel=2,
         )
     elif outgoing:
-        nxt = _next_after_conv(model, layer) if isinstance(layer, _CONV) else _next_dense(model, layer)
+        nxt = next_layer(model, layer)
         if nxt is not None and nxt.kernel.shape[-2] != units:
             raise ValueError(
                 f"The layer after {layer.name!r}, {nxt.name!r}, has a "

@@ -57,7 +57,14 @@ def namespace(tmp_path_factory):
     nonneg.build((None, 2))
     wrong_csv = tmp_path_factory.mktemp("bad_inputs") / "other.csv"
     wrong_csv.write_text("a,b\n1,2\n")
+    inp = keras.Input((3,))
+    hidden = keras.layers.Dense(3, name="hidden")(inp)
+    forked = keras.Model(inp, [keras.layers.Dense(2, name="left")(hidden),
+                               keras.layers.Dense(2, name="right")(hidden)])
+    taker = keras.layers.Dense(2, name="taker")(hidden)
+    merged = keras.Model(inp, keras.layers.Concatenate(name="join")([taker, inp]))
     names = dict(globals())
+    names.update(forked=forked, merged=merged)
     names.update(
         model=model, kernel=np.zeros((2, 3), "float32"),
         fit=lambda tracker: model.fit(X, y, epochs=1, verbose=0, callbacks=[tracker]),
