@@ -8,7 +8,8 @@ Example:
 
 This module holds the callback: when to record, and where records go. The
 figures are computed on the device that holds the weights
-(``mlscompanion.unit_figures``); a record's columns are listed in
+(``mlscompanion.unit_figures``), where record points wait until they
+are fetched (``mlscompanion.record_window``); a record's columns are listed in
 ``mlscompanion.records``; fetched records go to the sinks in
 ``mlscompanion.sinks`` (a CSV file, TensorBoard, a live figure); the plots
 live in ``mlscompanion.plotting``.
