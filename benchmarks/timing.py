@@ -1,10 +1,17 @@
 """Interleaved timing shared by the benchmark scripts.
 
-    from timing import ratio
+    from timing import ratio, timed_hooks
     r, base_s, variant_s = ratio(lambda: fit(tracked=True), lambda: fit(), repeats=5)
+    tracker = timed_hooks(NeuronDifferentiation(every=1))   # tracker.hook_seconds after fit
 """
 
 import statistics
+import time
+
+#: The hooks NeuronDifferentiation defines (wrapping others would change how
+#: Keras dispatches them).
+TRACKER_HOOKS = ("on_train_begin", "on_epoch_begin", "on_train_batch_begin", "on_epoch_end",
+                 "on_train_end")
 
 
 def ratio(variant, baseline, repeats):
@@ -15,3 +22,20 @@ def ratio(variant, baseline, repeats):
         base.append(baseline())
         var.append(variant())
     return statistics.median(var) / statistics.median(base), statistics.median(base), statistics.median(var)
+
+
+def timed_hooks(callback, hooks=TRACKER_HOOKS):
+    """``callback`` with its ``hooks`` timed: ``callback.hook_seconds`` adds up
+    the time spent in them. Their share of a fit's time is the callback's own
+    cost, which a busy machine inflates like the fit itself (unlike a ratio of
+    two fits, which it can inflate on one side only)."""
+    callback.hook_seconds = 0.0
+    for name in hooks:
+        def timed(*args, _hook=getattr(callback, name), **kwargs):
+            start = time.perf_counter()
+            try:
+                return _hook(*args, **kwargs)
+            finally:
+                callback.hook_seconds += time.perf_counter() - start
+        setattr(callback, name, timed)
+    return callback
