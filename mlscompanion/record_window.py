@@ -36,7 +36,8 @@ WINDOW_MAX_WEIGHTS = 1 << 18
 def snapshot(value):
     """``value`` as it is now, on its device, unchanged by later training steps.
 
-    TensorFlow: a read of the variable. PyTorch: a copy (the optimizer
+    TensorFlow: a read of the variable (of its first replica's copy under a
+    ``tf.distribute`` strategy, where the replicas agree). PyTorch: a copy (the optimizer
     updates weights in place). JAX: a copy, because ``fit`` hands the
     weights' buffers to the next step, which frees them.
     """
@@ -44,6 +45,8 @@ def snapshot(value):
     if backend == "tensorflow":
         import tensorflow as tf
 
+        if isinstance(value, tf.distribute.DistributedValues):  # one value per replica
+            return value.value()
         if isinstance(value, tf.Variable):  # the plain read, without value()'s bookkeeping
             return tf.raw_ops.ReadVariableOp(resource=value.handle, dtype=value.dtype)
         return value
