@@ -639,5 +639,8 @@ FULL = LabBudget(depths=(1, 2, 4, 8, 16, 32), disc_steps=1000, regression_steps=
 
 
 def lab_budget(quick):
-    """``QUICK`` when ``quick`` is true (the notebook passes ``mlc.labs.quick_mode()``), else ``FULL``."""
+    """``QUICK`` when ``quick`` is true, else ``FULL``.
+
+    The notebook passes ``mlc.labs.quick_mode()``.
+    """
     return QUICK if quick else FULL
