@@ -1,5 +1,11 @@
 """Lab 6 ("More layers or a wider layer"): linear collapse, relu(w1 x + w2 x),
-depth vs width at equal parameters."""
+depth vs width at equal parameters.
+
+Sections 1 and 2 run with the notebook's own arguments (it has no quick mode
+there); section 3 on its quick budget (one seed; sawtooth 800 steps, x^2 100)
+and, for the claims quick mode cannot make, on its full budget (seeds 0, 1, 2;
+sawtooth 3,000 steps, x^2 1,000) in slow tests.
+"""
 
 import numpy as np
 import pytest
@@ -8,11 +14,11 @@ from mlscompanion.experiments import depth
 
 
 def test_two_linear_layers_are_one_matrix():
-    result = depth.linear_collapse(inputs=3, hidden=4, outputs=2, n=8, seed=2)
+    result = depth.linear_collapse(inputs=3, hidden=4, outputs=2, seed=2)  # the notebook's call
     np.testing.assert_allclose(result.product, result.W1 @ result.W2, rtol=1e-6)
     assert result.product.shape == (3, 2)
-    np.testing.assert_allclose(result.two_layer, result.one_layer, atol=1e-5)
-    assert result.max_abs_diff < 1e-5
+    np.testing.assert_allclose(result.two_layer, result.one_layer, atol=1e-6)
+    assert 0 <= result.max_abs_diff < 1e-6  # float32 round-off (docs/labs: 2.4e-7)
     assert (result.params_two_layer, result.params_one_layer) == (20, 6)
     # generic random kernels: the product has full rank min(3, 4, 2) = 2, not less
     assert result.rank == np.linalg.matrix_rank(result.W1 @ result.W2) == 2
@@ -35,10 +41,11 @@ def test_relu_sum_identity():
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_two_weights_train_like_one_with_twice_the_step(optimizer):
-    run = depth.two_weights_vs_one(steps=10, learning_rate=0.05, optimizer=optimizer)
-    assert len(run.w3) == 11
+    # the notebook's call; docs/labs: tracks to 6e-8 (SGD) and 3e-8 (Adam)
+    run = depth.two_weights_vs_one(steps=30, learning_rate=0.05, optimizer=optimizer, seed=2)
+    assert len(run.w3) == 31
     assert abs(run.w3[-1] - run.w3[0]) > 0.1  # training really moved the weights
-    assert run.max_sum_gap < 1e-5
+    assert run.max_sum_gap < 1e-6
     # Same gradient for w1 and w2: their difference never changes.
     np.testing.assert_allclose(run.w1 - run.w2, run.w1[0] - run.w2[0], atol=1e-5)
     np.testing.assert_allclose(run.loss_two, run.loss_one, rtol=1e-4)
@@ -67,11 +74,26 @@ def test_sawtooth_has_the_promised_teeth():
 
 @pytest.mark.slow
 def test_depth_wins_on_the_sawtooth():
-    # The notebook's quick budget (one seed, 800 steps): measured ~1.1e-2 deep vs ~4.8e-2 shallow.
+    # The notebook's quick budget (one seed, 800 steps): measured ~1.1e-2 deep vs
+    # ~4.8e-2 shallow, the ~4x the notebook reports for quick mode.
     result = depth.compare_depth_width("sawtooth", deep=[32, 32, 32], seeds=(0,), epochs=16)
     assert result.deep.params == result.shallow.params == 2209
     assert result.winner == "deep-narrow"
-    assert result.ratio > 2
+    assert 2 < result.ratio < 10
+
+
+@pytest.mark.slow
+def test_full_budget_depth_wins_on_every_seed_of_the_sawtooth():
+    # The notebook's full budget (seeds 0, 1, 2; 3,000 steps): "the deep one won on
+    # every seed we ran", "orders of magnitude worse". docs/labs: deep 5.4e-6 to
+    # 1.5e-5, shallow 3.2e-3 to 4.3e-3, median ratio 366.
+    result = depth.compare_depth_width("sawtooth", deep=[32, 32, 32], seeds=(0, 1, 2), epochs=60)
+    assert result.seeds == (0, 1, 2)
+    assert result.winner == "deep-narrow"  # every deep seed beats every shallow seed
+    assert result.deep.mse.max() < result.shallow.mse.min() / 100  # 2 orders (measured 214x)
+    assert result.deep.mse.max() < 3e-5
+    assert 2.5e-3 < result.shallow.mse.min() and result.shallow.mse.max() < 6e-3
+    assert result.ratio > 200
 
 
 @pytest.mark.slow

@@ -63,6 +63,12 @@ def test_this_process_seeded_starts_where_the_fresh_ones_did(full):
     assert rep.initial_fingerprint(1234) == full.outcome("mlc").runs[0].initial
 
 
+@pytest.mark.tf_only
+def test_the_seeded_start_is_the_labs_fingerprint():
+    # docs/labs: keras.utils.set_random_seed and mlc.set_seed start at b80e6608...
+    assert rep.initial_fingerprint(1234).startswith("b80e6608")
+
+
 def _fake_run(seeding, tag):
     return rep.ProcessRun(seeding, f"i{tag}", "s", f"f{tag}", [0, 1], 0.1 * len(tag),
                           0.2, 0.5, seeding == "mlc", 1.0)

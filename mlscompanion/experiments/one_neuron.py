@@ -11,6 +11,9 @@ function of ``w.x`` and can beat a linear fit. A ResNet whose residual blocks
 have one hidden neuron (Lin & Jegelka 2018) keeps the whole input in its
 skip path and can bound a disc.
 
+The lab's notebook and its tests take their budgets from ``QUICK`` and
+``FULL`` (``lab_budget(quick)``), so the tests measure what the notebook shows.
+
 Example:
 
 >>> X, y = make_disc(400, seed=0)
@@ -54,6 +57,10 @@ __all__ = [
     "run_disc",
     "RegressionResult",
     "run_regression",
+    "LabBudget",
+    "QUICK",
+    "FULL",
+    "lab_budget",
 ]
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
@@ -579,3 +586,61 @@ def run_regression(
         target, models, x_train, y_train, best_monotone_mse(x_train, y_train),
         x_plot, curves, monotone,
     )
+
+
+# ----- the lab's budgets --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabBudget:
+    """What the lab trains: the arguments of its ``run_disc`` and ``run_regression`` calls.
+
+    The notebook runs ``budget.run_disc()`` and ``budget.run_regression(target)``
+    and the tests call the same methods, so the two cannot drift apart.
+
+    Example:
+
+    >>> budget = lab_budget(quick=True)
+    >>> disc = budget.run_disc()
+    >>> cbrt = budget.run_regression("cbrt")
+    """
+
+    depths: tuple  # hidden layers of ONE neuron, one chain per depth and activation
+    disc_steps: int  # full-batch gradient steps on the disc task
+    regression_steps: int  # full-batch gradient steps on the 1-D curves
+    regression_activations: tuple
+    regression_depth: int = 4
+    resnet_blocks: int = 8
+    n_train: int = 1000  # disc points (the same number again for the test set)
+    seed: int = 0
+
+    def run_disc(self):
+        """``run_disc`` on this budget."""
+        return run_disc(depths=self.depths, resnet_blocks=self.resnet_blocks,
+                        steps=self.disc_steps, n_train=self.n_train, n_test=self.n_train,
+                        seed=self.seed)
+
+    def run_regression(self, target):
+        """``run_regression(target)`` on this budget."""
+        return run_regression(target, depth=self.regression_depth,
+                              activations=self.regression_activations,
+                              resnet_blocks=self.resnet_blocks, steps=self.regression_steps,
+                              seed=self.seed)
+
+
+#: Quick mode (``mlc.labs.quick_mode()``, the notebook test): one depth, a few
+#: hundred steps, about 15 s on a laptop CPU.
+QUICK = LabBudget(depths=(4,), disc_steps=200, regression_steps=300,
+                  regression_activations=("tanh", "relu"))
+
+#: The full lab: 18 chains, 1,000 steps on the disc, 2,000 on the curves (about a minute).
+FULL = LabBudget(depths=(1, 2, 4, 8, 16, 32), disc_steps=1000, regression_steps=2000,
+                 regression_activations=ACTIVATIONS)
+
+
+def lab_budget(quick):
+    """``QUICK`` when ``quick`` is true, else ``FULL``.
+
+    The notebook passes ``mlc.labs.quick_mode()``.
+    """
+    return QUICK if quick else FULL
