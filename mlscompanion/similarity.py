@@ -15,9 +15,9 @@ Example:
 2
 """
 
-import numbers
-
 import numpy as np
+
+from mlscompanion import _validation
 
 __all__ = [
     "unit_vectors",
@@ -40,14 +40,6 @@ def _as_matrix(U, name="U", what="units x features"):
             f"`{name}` must be a 2-D array ({what}); got shape {array.shape}."
         )
     return array
-
-
-def _check_tol(tol):
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not tol >= 0:
-        raise ValueError(
-            f"`tol` must be a non-negative number. Received: tol={tol!r}"
-        )
-    return float(tol)
 
 
 def unit_vectors(kernel, bias=None):
@@ -169,7 +161,7 @@ def effective_width(U, tol=1e-6, distances=None):
     2
     """
     U = _as_matrix(U)
-    tol = _check_tol(tol)
+    tol = _validation.check_tol(tol)
     n, dims = U.shape
     if n == 0:
         return 0
