@@ -7,6 +7,8 @@ was after every test.
 """
 
 import os
+import sys
+import types
 import warnings
 
 import keras
@@ -215,3 +217,155 @@ def test_jax_switch_before_start_sets_the_flag_and_keeps_the_others(as_jax, befo
         as_jax.setenv("XLA_FLAGS", before)
     seeding._enable_jax_determinism()
     assert os.environ["XLA_FLAGS"] == after
+
+
+# --- What a GPU machine, another backend or JAX's start would show, faked --------
+
+
+@pytest.fixture
+def torch_switch(monkeypatch):
+    """PyTorch's switches (and CUBLAS_WORKSPACE_CONFIG) put back after the test."""
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(torch.backends.cudnn, "benchmark", torch.backends.cudnn.benchmark)
+    monkeypatch.setattr(torch.backends.cudnn, "deterministic", torch.backends.cudnn.deterministic)
+    old = torch.are_deterministic_algorithms_enabled()
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
+    yield torch
+    torch.use_deterministic_algorithms(old)
+
+
+CUDA_WARNING = (
+    "set_seed(deterministic=True): CUDA had already started, so CUBLAS_WORKSPACE_CONFIG may not "
+    "reach the cuBLAS handles PyTorch made before. For certain results put this line first in "
+    "the script, before importing keras or torch:\n"
+    '    import os; os.environ["CUBLAS_WORKSPACE_CONFIG"] = ":4096:8"')
+
+
+def test_torch_switch_after_cuda_started_warns_at_the_callers_line(torch_switch, monkeypatch):
+    """The warning a GPU user gets names the fix and points at their set_seed line."""
+    monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
+    monkeypatch.setattr(torch_switch.cuda, "is_initialized", lambda: True)
+    with pytest.warns(UserWarning) as caught:
+        mlc.set_seed(5, deterministic=True)
+    assert [str(w.message) for w in caught] == [CUDA_WARNING]
+    assert caught[0].filename == __file__  # stacklevel: the user's call, not seeding.py
+    assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"  # set anyway, for new handles
+    assert torch_switch.are_deterministic_algorithms_enabled() is True
+    assert torch_switch.backends.cudnn.deterministic is True
+    assert torch_switch.backends.cudnn.benchmark is False
+    # a user who set the workspace before CUDA started is not warned
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mlc.set_seed(5, deterministic=True)
+
+
+def test_torch_audit_says_when_cudnn_benchmark_was_turned_back_on(torch_switch, monkeypatch):
+    monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
+    mlc.set_seed(5, deterministic=True)
+    torch_switch.backends.cudnn.benchmark = True  # e.g. a training script that sets it
+    assert mlc.seed_audit().determinism == (
+        "on (deterministic algorithms, cuDNN benchmark on, CUBLAS_WORKSPACE_CONFIG=:4096:8)")
+
+
+def _gpu_query(kind):
+    """A fake backend module whose device query answers ``kind`` ("GPU", "CPU" or an error)."""
+    def devices(*args):
+        if kind == "error":
+            raise RuntimeError("no backend could be started")
+        return [types.SimpleNamespace(platform=kind.lower())]
+
+    return types.SimpleNamespace(
+        config=types.SimpleNamespace(
+            list_physical_devices=lambda name: devices() if kind == name else []),
+        devices=devices,
+        cuda=types.SimpleNamespace(is_available=lambda: devices()[0].platform == "gpu"))
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
+@pytest.mark.parametrize("kind, shown", [("GPU", "GPU"), ("CPU", "CPU"), ("error", "CPU")])
+def test_the_device_line_says_what_the_backend_sees(monkeypatch, backend, kind, shown):
+    """The environment block's device, on a GPU machine and a CPU one; CPU if the query fails."""
+    monkeypatch.setattr(keras.backend, "backend", lambda: backend)
+    monkeypatch.setitem(sys.modules, backend, _gpu_query(kind))
+    assert seeding._device_kind() == shown
+
+
+def test_a_jax_tpu_is_named_as_such(monkeypatch):
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    monkeypatch.setitem(sys.modules, "jax", _gpu_query("TPU"))
+    assert seeding._device_kind() == "TPU"
+
+
+def _fake_jax(monkeypatch, backends):
+    """sys.modules as after ``import jax``: ``backends`` is what XLA has started so far
+    (``missing``: a JAX version without that record)."""
+    bridge = types.SimpleNamespace() if backends == "missing" else types.SimpleNamespace(
+        _backends=backends)
+    src = types.SimpleNamespace(xla_bridge=bridge)
+    monkeypatch.setitem(sys.modules, "jax", types.SimpleNamespace(_src=src))
+    monkeypatch.setitem(sys.modules, "jax._src", src)
+    monkeypatch.setitem(sys.modules, "jax._src.xla_bridge", bridge)
+
+
+@pytest.mark.parametrize("backends, state", [
+    ({"cpu": object()}, "on (XLA flag set before start)"),
+    ({}, "on (XLA flag set; takes effect when JAX starts)"),
+    ("missing", "XLA flag set (this JAX does not say whether it started before)"),
+    ("not imported", "on (XLA flag set; takes effect when JAX starts)"),
+])
+def test_jax_audit_reads_whether_jax_started_without_starting_it(as_jax, backends, state):
+    as_jax.setenv("XLA_FLAGS", "--xla_gpu_deterministic_ops=true")
+    if backends == "not imported":
+        as_jax.delitem(sys.modules, "jax", raising=False)
+    else:
+        _fake_jax(as_jax, backends)
+    assert mlc.seed_audit().determinism == state
+
+
+def test_jax_switch_after_start_warns_at_the_callers_line(as_jax):
+    _fake_jax(as_jax, {"cpu": object()})
+    with pytest.warns(UserWarning, match="came too late for JAX") as caught:
+        mlc.set_seed(5, deterministic=True)
+    assert caught[0].filename == __file__
+    assert "XLA_FLAGS" not in os.environ
+    assert mlc.determinism_enabled() is False
+
+
+def test_jax_switch_before_start_sets_the_flag(as_jax):
+    _fake_jax(as_jax, {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mlc.set_seed(5, deterministic=True)
+    assert os.environ["XLA_FLAGS"] == "--xla_gpu_deterministic_ops=true"
+    assert mlc.determinism_enabled() is True
+
+
+@pytest.mark.parametrize("flag", ["true", "1", "", "TRUE"])
+def test_jax_flag_already_set_is_left_alone(as_jax, flag):
+    """A user who put the flag first gets no warning, even after JAX started."""
+    _fake_jax(as_jax, {"cpu": object()})
+    value = f"--xla_gpu_deterministic_ops={flag}" if flag else "--xla_gpu_deterministic_ops"
+    as_jax.setenv("XLA_FLAGS", value)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mlc.set_seed(5, deterministic=True)
+    assert os.environ["XLA_FLAGS"] == value
+    assert mlc.seed_audit().determinism == "on (XLA flag set before start)"
+
+
+def test_a_backend_without_a_switch_reports_it_off(monkeypatch):
+    """Keras' numpy (or openvino) backend: nothing to switch on, no version module."""
+    monkeypatch.setattr(keras.backend, "backend", lambda: "numpy")
+    mlc.set_seed(5, deterministic=True)  # nothing to switch, and no error
+    assert mlc.determinism_enabled() is False
+    env = mlc.environment()
+    assert env["backend"] == "numpy" and env["backend_version"] == "n/a"
+    assert env["device"] == "CPU" and env["op_determinism"] == "off"
+
+
+def test_tensorflow_state_in_words(monkeypatch):
+    """The audit's words for TensorFlow's switch, with the switch's state set by hand."""
+    monkeypatch.setattr(keras.backend, "backend", lambda: "tensorflow")
+    for on, words in ((True, "on (TF op determinism)"), (False, "off")):
+        monkeypatch.setattr(seeding, "determinism_enabled", lambda on=on: on)
+        assert seeding._determinism_state() == words
