@@ -161,6 +161,10 @@ def as_jax(monkeypatch):
     return monkeypatch
 
 
+# mutmut's trampolines add stack frames between the package's functions, so the
+# line a warning points at is checked outside mutation runs only.
+UNDER_MUTMUT = "MUTANT_UNDER_TEST" in os.environ
+
 JAX_SWITCH = "XLA's deterministic GPU ops (--xla_gpu_deterministic_ops)"
 
 
@@ -248,7 +252,8 @@ def test_torch_switch_after_cuda_started_warns_at_the_callers_line(torch_switch,
     with pytest.warns(UserWarning) as caught:
         mlc.set_seed(5, deterministic=True)
     assert [str(w.message) for w in caught] == [CUDA_WARNING]
-    assert caught[0].filename == __file__  # stacklevel: the user's call, not seeding.py
+    if not UNDER_MUTMUT:
+        assert caught[0].filename == __file__  # stacklevel: the user's call, not seeding.py
     assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"  # set anyway, for new handles
     assert torch_switch.are_deterministic_algorithms_enabled() is True
     assert torch_switch.backends.cudnn.deterministic is True
@@ -326,7 +331,8 @@ def test_jax_switch_after_start_warns_at_the_callers_line(as_jax):
     _fake_jax(as_jax, {"cpu": object()})
     with pytest.warns(UserWarning, match="came too late for JAX") as caught:
         mlc.set_seed(5, deterministic=True)
-    assert caught[0].filename == __file__
+    if not UNDER_MUTMUT:
+        assert caught[0].filename == __file__
     assert "XLA_FLAGS" not in os.environ
     assert mlc.determinism_enabled() is False
 
