@@ -120,10 +120,11 @@ def test_audit_of_an_unseeded_run_says_what_to_fix(tf_seed, monkeypatch):
             "Nothing is seeded: initial weights and shuffling change every run. "
             "Fix: call mlscompanion.set_seed(SEED) before building the model.")
     else:
-        assert audit.findings[0].startswith("Only TensorFlow is seeded (tf.random.set_seed(7)).")
-        assert audit.findings[0].endswith(
-            "Fix: call mlscompanion.set_seed(SEED) (or keras.utils.set_random_seed(SEED)) "
-            "before building the model.")
+        assert audit.findings[0] == (
+            "Only TensorFlow is seeded (tf.random.set_seed(7)). Under Keras 3 an initializer "
+            "without a seed draws one from Python's `random` when it is created, so initial "
+            "weights differ from run to run. Fix: call mlscompanion.set_seed(SEED) (or "
+            "keras.utils.set_random_seed(SEED)) before building the model.")
 
 
 def test_environment_names_the_versions(switch_off):
@@ -214,6 +215,9 @@ def test_jax_switch_asked_too_late_warns_and_the_audit_says_so(as_jax):
     (None, "--xla_gpu_deterministic_ops=true"),
     ("--other=1 --xla_gpu_deterministic_ops=false",
      "--other=1 --xla_gpu_deterministic_ops=true"),
+    # every earlier mention, bare or not, gives way to the one that is set
+    ("--xla_gpu_deterministic_ops --xla_gpu_deterministic_ops=0",
+     "--xla_gpu_deterministic_ops=true"),
 ])
 def test_jax_switch_before_start_sets_the_flag_and_keeps_the_others(as_jax, before, after):
     as_jax.setattr(seeding, "_jax_started", lambda: False)
@@ -375,3 +379,83 @@ def test_tensorflow_state_in_words(monkeypatch):
     for on, words in ((True, "on (TF op determinism)"), (False, "off")):
         monkeypatch.setattr(seeding, "determinism_enabled", lambda on=on: on)
         assert seeding._determinism_state() == words
+
+
+# --- Inputs and outputs a user sees ---------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 2**32 - 1, np.int64(7)])
+def test_set_seed_takes_every_seed_numpy_takes(seed):
+    assert mlc.set_seed(seed, deterministic=False) == int(seed)
+    assert mlc.seed_audit().keras_seed == int(seed)
+
+
+@pytest.mark.skipif(BACKEND != "torch", reason="reads PyTorch's switch")
+def test_set_seed_switches_determinism_on_by_default(switch_off):
+    mlc.set_seed(5)
+    assert mlc.determinism_enabled() is True
+
+
+def test_tensorflow_switch_is_turned_on_and_read_back(monkeypatch):
+    """Under TensorFlow: set_seed turns op determinism on and the audit reads it back
+    (TensorFlow's switch replaced by a flag, as it cannot be turned off in a process)."""
+    pytest.importorskip("tensorflow")
+    import tensorflow as tf
+    from tensorflow.python.framework import config
+
+    state = {"on": False}
+    monkeypatch.setattr(keras.backend, "backend", lambda: "tensorflow")
+    monkeypatch.setattr(tf.config.experimental, "enable_op_determinism",
+                        lambda: state.update(on=True))
+    monkeypatch.setattr(config, "is_op_determinism_enabled", lambda: state["on"])
+    mlc.set_seed(5, deterministic=False)
+    audit = mlc.seed_audit()
+    assert audit.deterministic is False and audit.determinism == "off"
+    assert audit.findings == [
+        "TF op determinism is off: results on CPU are usually identical, but GPU kernels may "
+        "differ run to run. For bit-identical runs everywhere: "
+        "mlscompanion.set_seed(SEED, deterministic=True)."]
+    mlc.set_seed(5)
+    audit = mlc.seed_audit()
+    assert state["on"] and audit.deterministic is True and audit.findings == []
+    assert audit.determinism == "on (TF op determinism)"
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
+def test_environment_names_the_running_backends_version(monkeypatch, backend):
+    fake = types.SimpleNamespace(__version__="9.8.7")
+    monkeypatch.setattr(keras.backend, "backend", lambda: backend)
+    monkeypatch.setattr(seeding, "_device_kind", lambda: "CPU")
+    monkeypatch.setattr(seeding, "_determinism_state", lambda: "off")
+    monkeypatch.setitem(sys.modules, backend, fake)
+    env = mlc.environment()
+    assert env["backend"] == backend and env["backend_version"] == "9.8.7"
+
+
+def test_environment_block_is_aligned_and_names_the_platform():
+    import platform
+
+    env = mlc.environment()
+    assert env["platform"] == f"{platform.system()} {platform.machine()}"
+    assert list(env)[:2] == ["python", "platform"]
+    assert mlc.format_environment({"keras": "3.15", "op_determinism": "off"}) == (
+        "keras          : 3.15\nop_determinism : off")
+
+
+def test_an_audit_made_by_hand_says_on_or_off():
+    """A SeedAudit built without the switch in words falls back to on/off."""
+    for deterministic, words in ((True, "on"), (False, "off")):
+        audit = seeding.SeedAudit(keras_seed=1, tf_seed=None, backend="torch",
+                                  deterministic=deterministic, ok=True)
+        assert str(audit).splitlines()[-1] == f"  op determinism: {words}"
+
+
+def test_fingerprint_decimals_rounds_like_numpy_and_is_checked():
+    w = np.array([[0.123, 1.987], [2.5, 3.0]])
+    assert mlc.fingerprint([w], decimals=2) == mlc.fingerprint([np.round(w, 2)])
+    assert mlc.fingerprint([w], decimals=0) == mlc.fingerprint([np.round(w)])
+    for bad in (-1, True, "2", 1.5):
+        with pytest.raises(ValueError, match=r"`decimals` must be None or a non-negative int"):
+            mlc.fingerprint([w], decimals=bad)
+    with pytest.raises(ValueError, match=r"or a list of arrays\. Received: str\."):
+        mlc.fingerprint("model.keras")
