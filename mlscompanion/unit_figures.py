@@ -45,7 +45,7 @@ import keras
 import numpy as np
 from keras import ops
 
-__all__ = ["UnitFigures", "SCALARS", "DENSE_LAYOUT", "describe_units", "unit_matrix", "unit_rows",
+__all__ = ["UnitFigures", "SCALARS", "DENSE_LAYOUT", "describe_units", "unit_rows",
            "compile_for_backend"]
 
 #: The figures of one record, in the order of the vector ``UnitFigures`` returns.
@@ -110,23 +110,6 @@ def _compiled_figures(signature=(), fn=None):
     if key not in _COMPILED:
         _COMPILED[key] = compile_for_backend(fn, static=("layout", "pairs"))
     return _COMPILED[key]
-
-
-def unit_matrix(kernel, bias=None):
-    """One row per unit (last axis of ``kernel``): its weights, then its bias.
-
-    Example:
-
-    >>> ops.convert_to_numpy(unit_matrix(np.array([[1.0, 2.0]]), np.array([0.5, 0.0])))
-    array([[1. , 0.5], [2. , 0. ]], dtype=float32)
-    """
-    kernel = ops.cast(kernel, "float32")
-    units = kernel.shape[-1]
-    rows = ops.transpose(ops.reshape(kernel, (-1, units)))
-    if bias is None:
-        return rows
-    bias = ops.reshape(ops.cast(bias, "float32"), (units, 1))
-    return ops.concatenate([rows, bias], axis=1)
 
 
 def unit_rows(weights, layout):

@@ -17,6 +17,18 @@ def as_np(x):
     return keras.ops.convert_to_numpy(x)
 
 
+def _float64_available():
+    """JAX makes float64 arrays only with x64 enabled (JAX_ENABLE_X64)."""
+    if keras.backend.backend() != "jax":
+        return True
+    import jax
+
+    return bool(jax.config.jax_enable_x64)
+
+
+WIDE = "float64" if _float64_available() else "float16"  # a dtype other than float32
+
+
 def test_identical_units_repeat_the_first_column_the_base_draws():
     """'One column is drawn with base (on the full shape) and repeated.'"""
     shape = (4, 3)
@@ -38,7 +50,7 @@ def test_tied_units_start_with_the_first_unit_of_their_group():
 def test_tying_initializers_fill_a_bias_and_honour_the_dtype():
     bias = as_np(TiedUnits([[0, 1]], base="random_normal", seed=3)((3,)))
     assert bias.shape == (3,) and bias[0] == bias[1] != bias[2]
-    assert as_np(IdenticalUnits(seed=3)((2, 3), dtype="float64")).dtype == np.float64
+    assert as_np(IdenticalUnits(seed=3)((2, 3), dtype=WIDE)).dtype == np.dtype(WIDE)
     with pytest.raises(ValueError, match=r"^IdenticalUnits needs a weight with a units axis"):
         IdenticalUnits(seed=1)(())
 
@@ -63,7 +75,7 @@ def test_the_config_keeps_the_seed_and_is_json():
 def test_from_array_gives_float32_unless_asked_otherwise():
     init = FromArray([[1.0, 2.0]])
     assert as_np(init((1, 2))).dtype == np.float32
-    assert as_np(init((1, 2), dtype="float64")).dtype == np.float64
+    assert as_np(init((1, 2), dtype=WIDE)).dtype == np.dtype(WIDE)
 
 
 def test_error_messages_say_what_to_give():
@@ -82,3 +94,11 @@ def test_error_messages_say_what_to_give():
         FromArray("abc")
     assert str(error.value).startswith(
         "`values` must be numbers in nested lists or an array, e.g. [[0.2, 0.2], [-0.5, -0.5]].")
+
+
+def test_tied_units_draw_from_the_base_they_are_given():
+    """``base`` is honoured, not replaced by the default glorot_uniform."""
+    tied = TiedUnits([[0, 1]], base=keras.initializers.Constant(0.5), seed=3)
+    np.testing.assert_array_equal(as_np(tied((2, 3))), np.full((2, 3), 0.5, "float32"))
+    uniform = TiedUnits([[0, 2]], base=keras.initializers.RandomUniform(5.0, 6.0, seed=3))
+    assert 5.0 <= as_np(uniform((4, 3))).min()

@@ -5,6 +5,10 @@ the rest of the suite let survive. Every tie is checked from a start where the
 tied weights differ.
 """
 
+import os
+import sys
+import types
+
 import keras
 import numpy as np
 import pytest
@@ -115,3 +119,157 @@ def test_error_messages_show_the_way_out():
     assert ("it handles a Conv1D/2D/3D layer, or a Dense layer after global pooling, with only "
             "activations, dropout, pooling, padding, cropping, upsampling or BatchNormalization "
             "between. Pass outgoing=False") in str(error.value)
+
+
+# --- The full texts a learner reads, and the cases around them -------------------
+
+# mutmut's trampolines add stack frames between the package's functions, so the
+# line a warning points at is checked outside mutation runs only.
+UNDER_MUTMUT = "MUTANT_UNDER_TEST" in os.environ
+
+
+def raised(call, *args, **kwargs):
+    with pytest.raises(ValueError) as error:
+        call(*args, **kwargs)
+    return str(error.value)
+
+
+def test_weight_names_of_a_model_without_a_built_dense_layer():
+    assert raised(mlc.weight_names, keras.Sequential([keras.layers.Dense(2)])) == (
+        "The model has no built Dense layer to name. Build it first: start a Sequential with "
+        "keras.Input((n_features,)) or call model.build().")
+
+
+@pytest.mark.parametrize("inputs, shown", [(39, 40), (40, 40)])
+def test_unknown_names_show_up_to_40_valid_names(inputs, shown):
+    model = keras.Sequential([keras.Input((inputs,)), keras.layers.Dense(1)])  # inputs + 1 names
+    names = mlc.weight_names(model).names
+    listed = ", ".join(names[:shown]) + (" ..." if len(names) > 40 else "")
+    assert raised(mlc.tie_weights, model, ["w1", "w99"]) == (
+        f"Unknown weight name(s) ['w99']. Valid names for this model: {listed}")
+
+
+def test_two_ties_in_one_weight_stay_two_groups():
+    model = forum_net()
+    mlc.tie_weights(model, ["w1", "w3"], ["w2", "w4"])
+    assert value(model, "w1") == value(model, "w3") and value(model, "w2") == value(model, "w4")
+    assert value(model, "w1") != value(model, "w2")
+
+
+def test_a_group_across_layers_is_refused_with_the_reason():
+    assert raised(mlc.tie_weights, forum_net(), ["w1", "w5"]) == (
+        "Group ['w1', 'w5'] mixes weights of different layers or kernel and bias "
+        "([('hidden', 'kernel'), ('out', 'kernel')]); a group can only tie entries of one "
+        "weight, since Keras constrains each weight separately.")
+
+
+def test_another_constraint_is_not_replaced_silently():
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(
+        2, name="capped", kernel_constraint=keras.constraints.MaxNorm())])
+    assert raised(mlc.tie_neurons, model.get_layer("capped"), [[0, 1]], model=model) == (
+        "Layer 'capped' already has a kernel constraint (MaxNorm); mlscompanion can only "
+        "combine its own tie constraints. Remove it (layer.kernel_constraint = None) or tie "
+        "by hand.")
+
+
+def test_tie_neurons_says_which_layers_it_ties():
+    grouped = keras.layers.Conv2D(4, 3, groups=2, name="grouped")
+    grouped.build((None, 6, 6, 2))
+    assert raised(mlc.tie_neurons, grouped, [[0, 1]], outgoing=False) == (
+        "Layer 'grouped' is a grouped convolution (groups=2); tie_neurons ties the filters of "
+        "ungrouped Conv1D/2D/3D layers only.")
+    up = keras.layers.Conv2DTranspose(4, 3, name="up")
+    up.build((None, 6, 6, 2))
+    assert raised(mlc.tie_neurons, up, [[0, 1]], outgoing=False) == (
+        "Layer 'up' (Conv2DTranspose) has a kernel of shape (3, 3, 4, 2); tie_neurons ties the "
+        "units of a Dense layer or the filters of a Conv1D/2D/3D layer. Tie other layers with "
+        "the constraints (TieUnits, TieInputs, TieEntries) on the right axis.")
+    unbuilt = ("has no built 2-D kernel (Dense) or Conv1D/2D/3D kernel. Pass a built layer "
+               "(give the model keras.Input(...) first).")
+    assert raised(mlc.tie_neurons, keras.layers.Dense(2, name="later"), [[0, 1]]) == (
+        f"Layer 'later' {unbuilt}")
+    assert raised(mlc.tie_neurons, "layer1", [[0, 1]]) == f"Layer 'layer1' {unbuilt}"
+
+
+def conv_then(*layers):
+    return keras.Sequential([keras.Input((8, 2)), keras.layers.Conv1D(3, 3, name="conv"),
+                             *layers])
+
+
+@pytest.mark.parametrize("after, why", [
+    ([keras.layers.Flatten(name="flat"), keras.layers.Dense(1)],
+     "'flat' (Flatten); Flatten interleaves positions and channels, so filter j feeds many "
+     "Dense inputs. Put a GlobalAveragePooling or GlobalMaxPooling layer before the Dense "
+     "layer instead"),
+    ([keras.layers.Dense(1, name="dense")],
+     "'dense' (Dense); a Dense layer on a feature map is handled only after global pooling "
+     "(GlobalAveragePooling or GlobalMaxPooling)"),
+    ([keras.layers.GlobalAveragePooling1D(), keras.layers.Reshape((3, 1), name="reshape"),
+      keras.layers.Dense(1)],
+     "'reshape' (Reshape); it handles a Conv1D/2D/3D layer, or a Dense layer after global "
+     "pooling, with only activations, dropout, pooling, padding, cropping, upsampling or "
+     "BatchNormalization between"),
+])
+def test_tie_neurons_says_why_it_cannot_reach_the_next_layer(after, why):
+    model = conv_then(*after)
+    assert raised(mlc.tie_neurons, model.get_layer("conv"), [[0, 1]], model=model) == (
+        f"tie_neurons cannot tie the next layer's inputs after 'conv': it cannot handle {why}. "
+        "Pass outgoing=False and tie the next layer yourself (TieInputs, TieEntries).")
+
+
+def test_tie_neurons_refuses_a_next_layer_that_takes_more_inputs():
+    x = keras.Input((2,))
+    hidden = keras.layers.Dense(2, name="hidden")(x)
+    out = keras.layers.Dense(1, name="out")(keras.layers.Concatenate()([hidden, x]))
+    model = keras.Model(x, out)
+    assert raised(mlc.tie_neurons, model.get_layer("hidden"), [[0, 1]], model=model) == (
+        "The layer after 'hidden', 'out', has a kernel of shape (4, 1) that does not take "
+        "'hidden''s 2 units as inputs; use outgoing=False or tie_weights for this architecture.")
+
+
+def test_tie_neurons_without_a_model_warns_at_the_callers_line():
+    model = forum_net()
+    with pytest.warns(UserWarning) as caught:
+        mlc.tie_neurons(model.get_layer("hidden"), [[0, 1]])
+    assert [str(w.message) for w in caught] == [
+        "tie_neurons: outgoing weights not tied because no model was given; pass model=... so "
+        "the next layer's weights (w5=w6) are tied too, or outgoing=False to silence this."]
+    if not UNDER_MUTMUT:
+        assert caught[0].filename == __file__
+
+
+class KernelOnly(keras.layers.Layer):
+    """A user's layer with a 2-D kernel and no ``bias`` attribute at all."""
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], 3), name="kernel")
+
+    def call(self, x):
+        return x @ self.kernel
+
+
+def test_a_layer_without_a_bias_attribute_is_named_and_tied():
+    keras.utils.set_random_seed(5)
+    model = keras.Sequential([keras.Input((2,)), KernelOnly(name="mine")])
+    assert mlc.weight_names(model).names == ["w1", "w2", "w3", "w4", "w5", "w6"]
+    attached = mlc.tie_neurons(model.get_layer("mine"), [[0, 1]], model=model)
+    assert [kind for _, kind, _ in attached] == ["kernel"]
+    kernel = keras.ops.convert_to_numpy(model.get_layer("mine").kernel)
+    np.testing.assert_array_equal(kernel[:, 0], kernel[:, 1])
+
+
+def test_the_weight_table_cuts_long_layer_names():
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(
+        1, name="a_rather_long_layer_name", use_bias=False)])
+    model.layers[0].set_weights([np.array([[0.5]])])
+    assert str(mlc.weight_names(model)).splitlines()[2] == (
+        "w1    a_rather_long kernel      0      0     0.500000")
+
+
+def test_the_weight_table_as_a_data_frame(monkeypatch):
+    """``to_frame`` gives pandas one record per weight (pandas replaced by a recorder)."""
+    monkeypatch.setitem(sys.modules, "pandas", types.SimpleNamespace(DataFrame=list))
+    records = mlc.weight_names(forum_net()).to_frame()
+    assert [r["name"] for r in records] == ["w1", "w2", "w3", "w4", "w5", "w6", "b1", "b2", "b3"]
+    assert records[0] == {"name": "w1", "layer": "hidden", "kind": "kernel", "unit": 0,
+                          "input": 0, "value": records[0]["value"]}

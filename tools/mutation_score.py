@@ -163,7 +163,8 @@ def table(modules):
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
     print("\nscore = (killed + timeout) / (checked - equivalent); 'with kills elsewhere' also "
-          "counts the mutants killed in a separate run (another backend, or one process)")
+          "counts the mutants killed in a separate run (another backend, one process, "
+          "or without mutmut's trampolines)")
     if missed:
         print("\nNot killed and not explained in docs/testing.md "
               "(see each with `mutmut show NAME`):")

@@ -1,6 +1,6 @@
 """pytest plugin for mutation runs only (loaded by the [tool.mutmut] section).
 
-Three things differ from a plain ``python -m pytest``:
+Four things differ from a plain ``python -m pytest``:
 
 - Tests that start a fresh Python process are skipped. They take seconds
   each (a new interpreter imports Keras), and a mutant would reach them only
@@ -15,9 +15,16 @@ Three things differ from a plain ``python -m pytest``:
   traced function only runs while it is traced, so without a fresh trace per
   test neither the mutant nor mutmut's "which tests call this function"
   record would be right.
+- Test modules are imported afresh by every pytest run in the process.
+  mutmut runs pytest several times in one process (the stats, then the
+  clean run of the tests that call the mutated module); a module-level
+  object, such as a layer a parametrized test builds, would otherwise come
+  to the second run already built.
 """
 
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -28,6 +35,15 @@ class _NoFreshProcess(subprocess.Popen):
 
 
 _HANG_WHEN_FORKED = ("test_compile_for_backend_jits_with_static_flags_under_jax",)
+
+
+def pytest_configure(config):
+    tests = Path(config.rootpath, "tests")  # no __init__.py: test modules are top-level
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if name.startswith("tests.") or (
+                name.startswith("test_") and path and Path(path).parent == tests):
+            del sys.modules[name]
 
 
 def pytest_collection_modifyitems(items):
