@@ -196,7 +196,7 @@ def _pair_figures(U, centred, pair_index):
     mu = ops.mean(U, axis=0)
     a = ops.sum(centred * mu[None, :], axis=1)
     plain = gram + a[:, None] + a[None, :] + ops.sum(mu * mu)
-    norms = ops.sqrt(ops.maximum(ops.diagonal(plain), 0.0))
+    norms = ops.sqrt(ops.sum(U * U, axis=1))  # from U: exactly 0 for a zero unit
     outer = norms[:, None] * norms[None, :]
     valid = off_diagonal * ops.cast(outer > 0, "float32")
     cosine = ops.clip(plain / ops.where(outer > 0, outer, 1.0), -1.0, 1.0)

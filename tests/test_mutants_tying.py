@@ -218,13 +218,20 @@ def test_tie_neurons_says_why_it_cannot_reach_the_next_layer(after, why):
 
 
 def test_tie_neurons_refuses_a_next_layer_that_takes_more_inputs():
-    x = keras.Input((2,))
-    hidden = keras.layers.Dense(2, name="hidden")(x)
-    out = keras.layers.Dense(1, name="out")(keras.layers.Concatenate()([hidden, x]))
-    model = keras.Model(x, out)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, name="hidden"),
+                              keras.layers.RepeatVector(2), keras.layers.Flatten(),
+                              keras.layers.Dense(1, name="out")])
     assert raised(mlc.tie_neurons, model.get_layer("hidden"), [[0, 1]], model=model) == (
         "The layer after 'hidden', 'out', has a kernel of shape (4, 1) that does not take "
         "'hidden''s 2 units as inputs; use outgoing=False or tie_weights for this architecture.")
+    x = keras.Input((2,))
+    hidden = keras.layers.Dense(2, name="hidden")(x)
+    out = keras.layers.Dense(1, name="out")(keras.layers.Concatenate(name="join")([hidden, x]))
+    model = keras.Model(x, out)
+    assert raised(mlc.tie_neurons, model.get_layer("hidden"), [[0, 1]], model=model) == (
+        "tie_neurons cannot tie the next layer's inputs after 'hidden': 'join' (Concatenate) "
+        "merges several inputs, so the units' indices change on the way. Pass outgoing=False "
+        "and tie the next layer yourself (TieInputs, TieEntries).")
 
 
 def test_tie_neurons_without_a_model_warns_at_the_callers_line():

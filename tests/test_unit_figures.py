@@ -391,3 +391,19 @@ def test_the_vector_is_float32_whatever_floatx():
             assert keras.backend.standardize_dtype(vector.dtype) == "float32"
     finally:
         keras.config.set_floatx(previous)
+
+
+@pytest.mark.tf_only
+def test_a_zero_unit_is_left_out_of_the_cosines_in_a_plain_tensorflow_graph():
+    """A zero unit has no direction: ``max_cosine`` is over the other pairs
+    only (here -1), also when the figures run in a TensorFlow graph without
+    XLA, where a norm rebuilt from the Gram matrix came out not exactly 0."""
+    import tensorflow as tf
+
+    kernel = keras.ops.convert_to_tensor(np.array([[1.0, -1.0, 0.0], [2.0, -2.0, 0.0]], "float32"))
+    bias = keras.ops.zeros((3,), "float32")
+    figures = UnitFigures((2, 3))
+    graph = tf.function(unit_figures._figures, jit_compile=False)
+    vector = graph((kernel, bias), figures._direction, figures._tol, figures._sample,
+                   figures._pair_index, None, layout=figures.layout, pairs=True)
+    assert figures.decode(keras.ops.convert_to_numpy(vector), pairs=True)["max_cosine"] == -1.0
