@@ -396,11 +396,13 @@ def test_the_vector_is_float32_whatever_floatx():
 @pytest.mark.tf_only
 def test_a_zero_unit_is_left_out_of_the_cosines_in_a_plain_tensorflow_graph():
     """A zero unit has no direction: ``max_cosine`` is over the other pairs
-    only (here -1), also when the figures run in a TensorFlow graph without
-    XLA, where a norm rebuilt from the Gram matrix came out not exactly 0."""
+    only (here -1, where counting the zero unit would give 0), also when the
+    figures run in a TensorFlow graph without XLA (the mutation run reported
+    a zero unit's norm, then rebuilt from the Gram matrix, as not exactly 0
+    there; the norms now come from the units)."""
     import tensorflow as tf
 
-    kernel = keras.ops.convert_to_tensor(np.array([[1.0, -1.0, 0.0], [2.0, -2.0, 0.0]], "float32"))
+    kernel = keras.ops.convert_to_tensor(np.array([[0.1, -0.3, 0.0], [0.7, -2.1, 0.0]], "float32"))
     bias = keras.ops.zeros((3,), "float32")
     figures = UnitFigures((2, 3))
     graph = tf.function(unit_figures._figures, jit_compile=False)
