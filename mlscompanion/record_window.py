@@ -62,8 +62,8 @@ class RecordWindow:
     """The records of up to ``size`` record points, waiting on the device.
 
     Args:
-        size: how many copies of one layer are computed in one call. A
-            fetch with fewer waiting computes those one at a time.
+        size: how many copies of one layer are computed in one call (a
+            fetch with fewer waiting pads the call with the last copy).
     """
 
     def __init__(self, size=16):
@@ -87,25 +87,32 @@ class RecordWindow:
             self._entries.append([meta, figures, pairs, None, None, vector])
 
     def _compute(self, entries):
-        """Fill in each entry's figures: ``size`` copies of a layer per call."""
+        """Fill in each entry's figures: ``size`` copies of a layer per call.
+
+        A last, shorter chunk is padded with its last copy, so each layer
+        traces one call of ``size`` copies and the leftovers of an epoch
+        cost one call, not one each.
+        """
         groups = {}
         for entry in entries:
             if entry[5] is None:
                 groups.setdefault((id(entry[1]), entry[2]), []).append(entry)
         for group in groups.values():
-            whole = len(group) - len(group) % self.size if self.size > 1 else 0
-            for start in range(0, whole, self.size):
+            if self.size == 1:
+                for entry in group:
+                    entry[5] = entry[1].compute(entry[3], entry[4], pairs=entry[2])
+                continue
+            for start in range(0, len(group), self.size):
                 chunk = group[start:start + self.size]
+                padded = chunk + [chunk[-1]] * (self.size - len(chunk))
                 meta, figures, pairs, _, activations, _ = chunk[0]
-                weights = [ops.stack(copies) for copies in zip(*(entry[3] for entry in chunk))]
+                weights = [ops.stack(copies) for copies in zip(*(entry[3] for entry in padded))]
                 rows = figures.compute_many(
                     weights,
-                    None if activations is None else ops.stack([entry[4] for entry in chunk]),
+                    None if activations is None else ops.stack([entry[4] for entry in padded]),
                     pairs=pairs)
-                for entry, row in zip(chunk, ops.unstack(rows, num=len(chunk), axis=0)):
+                for entry, row in zip(chunk, ops.unstack(rows, num=self.size, axis=0)):
                     entry[5] = row
-            for entry in group[whole:]:
-                entry[5] = entry[1].compute(entry[3], entry[4], pairs=entry[2])
 
     def fetch(self):
         """Compute what waits, bring it to the host in one transfer, and
