@@ -14,7 +14,8 @@ weights on their device (a variable read, about 15 µs), and the fetch
 computes ``size`` copies of one layer in one call
 (``UnitFigures.compute_many``). Under JAX a call costs about 0.05 ms, as
 much as the copies would, and PyTorch runs its ops eagerly either way: there,
-and for layers of more than ``WINDOW_MAX_WEIGHTS`` weights (whose arithmetic
+and for layers whose ``size`` copies would pass ``WINDOW_MAX_ENTRIES``
+weights (262,144 weights a layer at the default 16; their arithmetic
 outweighs the call, and whose copies would hold memory), the figures are
 computed at once, still on the device. Either way the fetch brings every
 record to the host in one transfer, and the figures are the same.
@@ -23,14 +24,15 @@ record to the host in one transfer, and the figures are the same.
 import keras
 from keras import ops
 
-__all__ = ["RecordWindow", "snapshot", "KEEPS_COPIES", "WINDOW_MAX_WEIGHTS"]
+__all__ = ["RecordWindow", "snapshot", "KEEPS_COPIES", "WINDOW_MAX_ENTRIES"]
 
 #: The backends whose record points wait as copies of the weights.
 KEEPS_COPIES = ("tensorflow",)
 
-#: Layers of at most this many weights (1 MiB of float32) wait as copies
-#: until the fetch; a window of 16 copies holds at most 16 MiB per layer.
-WINDOW_MAX_WEIGHTS = 1 << 18
+#: A layer waits as copies while ``size`` copies of it hold at most this
+#: many weights (16 MiB of float32): at the default ``size`` of 16, layers
+#: of up to 262,144 weights.
+WINDOW_MAX_ENTRIES = 1 << 22
 
 
 def snapshot(value):
@@ -79,7 +81,8 @@ class RecordWindow:
 
         ``meta``: the record's other columns, returned with its figures.
         """
-        if keras.backend.backend() in KEEPS_COPIES and figures.weight_count <= WINDOW_MAX_WEIGHTS:
+        if (keras.backend.backend() in KEEPS_COPIES
+                and figures.weight_count * self.size <= WINDOW_MAX_ENTRIES):
             copies = tuple(snapshot(weight) for weight in weights)
             self._entries.append([meta, figures, pairs, copies, activations, None])
         else:

@@ -74,13 +74,13 @@ def test_windows_with_a_probe_keep_each_steps_activations():
 
 def test_wide_layers_and_other_backends_compute_at_once_with_the_same_figures(monkeypatch):
     windowed = fit_records(fetch_every=4)
-    monkeypatch.setattr(record_window, "WINDOW_MAX_WEIGHTS", 0)  # every layer is wide
+    monkeypatch.setattr(record_window, "WINDOW_MAX_ENTRIES", 0)  # every layer is wide
     window = RecordWindow(4)
     window.add({"step": 0}, UnitFigures((2, 4)),
                (np.ones((2, 4), "float32"), np.zeros(4, "float32")))
     assert window._entries[0][3] is None  # no copy kept: computed already
     assert_same_records(fit_records(fetch_every=4), windowed)
-    monkeypatch.setattr(record_window, "WINDOW_MAX_WEIGHTS", 1 << 18)
+    monkeypatch.setattr(record_window, "WINDOW_MAX_ENTRIES", 1 << 22)
     monkeypatch.setattr(record_window, "KEEPS_COPIES", ())  # a backend that computes at once
     assert_same_records(fit_records(fetch_every=4), windowed)
 
@@ -117,3 +117,15 @@ def test_fetch_returns_records_in_the_order_added_and_empties_the_window():
         assert got["rms_distance"] == pytest.approx(want["rms_distance"], rel=1e-6)
         assert (got["pair_distances"] is None) == (want["pair_distances"] is None)
         assert np.isnan(got["min_distance"]) == np.isnan(want["min_distance"])
+
+
+def test_the_copies_a_window_holds_are_bounded():
+    """A layer waits as copies only while ``size`` copies stay within
+    WINDOW_MAX_ENTRIES weights: a larger fetch_every makes it compute at once."""
+    figures = UnitFigures((64, 64))  # 4,160 weights
+    weights = (np.ones((64, 64), "float32"), np.zeros(64, "float32"))
+    small, large = RecordWindow(16), RecordWindow(2048)  # 66,560 and 8,519,680 weights
+    small.add({}, figures, weights)
+    large.add({}, figures, weights)
+    assert small._entries[0][3] is not None and small._entries[0][5] is None  # a copy waits
+    assert large._entries[0][3] is None and large._entries[0][5] is not None  # computed now
