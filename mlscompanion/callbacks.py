@@ -23,7 +23,7 @@ from keras import ops
 
 from mlscompanion import _validation
 from mlscompanion.probes import Probe
-from mlscompanion.record_window import RecordWindow
+from mlscompanion.record_window import UNWATCHED_SIZE, RecordWindow
 from mlscompanion.records import RECORD_FIELDS
 from mlscompanion.sinks.csv_file import CSVSink, read_csv
 from mlscompanion.tracked_layers import resolve_layers, sample_units
@@ -47,8 +47,9 @@ class NeuronDifferentiation(keras.callbacks.Callback):
     optimizer's iteration count (0 before the first update).
 
     The figures are computed on the device, and fetched to the host
-    ``fetch_every`` record points at a time, at the end of each epoch and
-    at the end of training (reading ``history`` fetches at once). With
+    ``fetch_every`` record points at a time (256 when no CSV, TensorBoard or
+    live view reads them), at the end of each epoch and at the end of
+    training (reading ``history`` fetches at once). With
     ``csv_path`` each fetched record is written and flushed at once, so a
     run killed outright (SIGKILL, power cut) loses at most the last
     ``fetch_every - 1`` record points and duplicates nothing.
@@ -93,8 +94,11 @@ class NeuronDifferentiation(keras.callbacks.Callback):
             in every record; ``sampled_units`` says how many), which bounds
             time and memory. None (default) describes every unit.
         sample_seed: seed of that sample.
-        fetch_every: fetch records to the host after this many record points
-            (1: after each, at the cost of a device sync per record). With
+        fetch_every: with ``csv_path``, ``log_dir`` or ``live``, fetch records
+            to the host after this many record points (1: after each, at
+            the cost of a device sync per record). Without them nothing
+            reads the records before the epoch ends, so up to
+            ``max(fetch_every, 256)`` record points wait. With
             ``live``, records are also fetched whenever the live figure may
             redraw (at most about once a second), so it is never stale.
         live: watch the units while ``fit`` runs. In a Jupyter or Colab
@@ -310,7 +314,9 @@ class NeuronDifferentiation(keras.callbacks.Callback):
     def _take(self, step, all_pairs):
         """Keep a record point on the device (``RecordWindow``); fetch nothing.
 
-        ``all_pairs``: pair figures for every layer, not only the narrow ones.
+        ``all_pairs``: pair figures for every layer, not only the narrow
+        ones. Those records (when training starts, at epoch ends, and in
+        ``record()``) are few and computed at once.
         """
         self._require_model()  # on JAX, reading self.model syncs the weights
         if not self._ready:
@@ -332,7 +338,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
             self._window.add(
                 meta, figures, layer.weights(),
                 None if activations is None else activations[index],
-                pairs=all_pairs or figures.units <= self.pair_figures_limit)
+                pairs=all_pairs or figures.units <= self.pair_figures_limit, now=all_pairs)
             self._seen.add((step, layer.name))
         self._pending_steps += 1
 
@@ -365,7 +371,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
 
     def _record_point(self, step, all_pairs=False):
         self._take(step, all_pairs)
-        if self._pending_steps >= self.fetch_every or (
+        if self._pending_steps >= self._window.size or (
                 self._live is not None and self._live.ready()):
             self._fetch()
 
@@ -396,6 +402,11 @@ class NeuronDifferentiation(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self._setup()
         self._open_sinks()
+        self._fetch()
+        # Nothing reads the records before the epoch ends: let more wait.
+        watched = bool(self._sinks())
+        self._window = RecordWindow(
+            self.fetch_every if watched else max(self.fetch_every, UNWATCHED_SIZE))
         self._need_start_record = True
 
     def on_epoch_begin(self, epoch, logs=None):

@@ -8,31 +8,35 @@ Example:
 
 Under TensorFlow one call of the compiled figures costs about 0.75 ms
 however small the layer (the dispatch of a ``tf.function``; measured on
-two CPU cores), against a train step of about 1 ms for the course's
-models. So there a record point of a small layer only keeps a copy of the
-weights on their device (a variable read, about 15 µs), and the fetch
-computes ``size`` copies of one layer in one call
-(``UnitFigures.compute_many``). Under JAX a call costs about 0.05 ms, as
-much as the copies would, and PyTorch runs its ops eagerly either way: there,
-and for layers whose ``size`` copies would pass ``WINDOW_MAX_ENTRIES``
-weights (262,144 weights a layer at the default 16; their arithmetic
-outweighs the call, and whose copies would hold memory), the figures are
-computed at once, still on the device. Either way the fetch brings every
-record to the host in one transfer, and the figures are the same.
+two CPU cores), and about as much for 256 copies of a small layer as for
+16, against a train step of about 1 ms for the course's models. So there a
+record point of a small layer only keeps a copy of the weights on their
+device (a variable read, about 15 µs), and its copies are computed
+``chunk(figures)`` at a time in one call (``UnitFigures.compute_many``):
+up to ``size`` copies, and at most ``WINDOW_MAX_ENTRIES`` weights. Under
+JAX a call costs about 0.05 ms, as much as the copies would, and PyTorch
+runs its ops eagerly either way: there, and for layers of which two copies
+would pass ``WINDOW_MAX_ENTRIES``, the figures are computed at once, still
+on the device. Either way the fetch brings every record to the host in one
+transfer, and the figures are the same.
 """
 
 import keras
 from keras import ops
 
-__all__ = ["RecordWindow", "snapshot", "KEEPS_COPIES", "WINDOW_MAX_ENTRIES"]
+__all__ = ["RecordWindow", "snapshot", "KEEPS_COPIES", "WINDOW_MAX_ENTRIES",
+           "UNWATCHED_SIZE"]
 
 #: The backends whose record points wait as copies of the weights.
 KEEPS_COPIES = ("tensorflow",)
 
-#: A layer waits as copies while ``size`` copies of it hold at most this
-#: many weights (16 MiB of float32): at the default ``size`` of 16, layers
-#: of up to 262,144 weights.
+#: The copies of one layer that wait hold at most this many weights (16 MiB
+#: of float32): 16 copies of a layer of 262,144 weights, 256 of one of 16,384.
 WINDOW_MAX_ENTRIES = 1 << 22
+
+#: The window's size when nothing reads the records before the epoch ends
+#: (no CSV, TensorBoard or live view): a call per 256 copies of a small layer.
+UNWATCHED_SIZE = 256
 
 
 def snapshot(value):
@@ -60,75 +64,102 @@ def snapshot(value):
     return ops.copy(value)
 
 
+class _Entry:
+    """One layer's record point: its copies until computed, then its figures:
+    ``block`` is a vector of ``figures.size`` figures, or a chunk's vector of
+    several records with this entry's ``row``-th in it."""
+
+    __slots__ = ("meta", "figures", "pairs", "copies", "activations", "block", "row")
+
+    def __init__(self, meta, figures, pairs, activations):
+        self.meta, self.figures, self.pairs = meta, figures, pairs
+        self.activations = activations
+        self.copies = self.block = None
+        self.row = 0
+
+
 class RecordWindow:
     """The records of up to ``size`` record points, waiting on the device.
 
     Args:
-        size: how many copies of one layer are computed in one call (a
-            fetch with fewer waiting pads the call with the last copy).
+        size: how many record points wait before the tracker fetches, and
+            the most copies of one layer computed in one call.
     """
 
     def __init__(self, size=16):
         self.size = int(size)
-        self._entries = []  # [meta, figures, pairs, weights, activations, vector]
+        self._entries = []
+        self._waiting = {}  # (figures, pairs) -> the entries whose copies wait
 
     def __len__(self):
         return len(self._entries)
 
-    def add(self, meta, figures, weights, activations=None, pairs=False):
-        """Keep one layer's record point: a copy of ``weights`` (small
-        layers) or its figures computed now (wide ones); nothing is fetched.
+    def chunk(self, figures):
+        """How many copies of the layer ``figures`` describes one call computes
+        (fewer than 2: each record is computed at once)."""
+        if keras.backend.backend() not in KEEPS_COPIES:
+            return 1
+        return min(self.size, WINDOW_MAX_ENTRIES // figures.weight_count)
+
+    def add(self, meta, figures, weights, activations=None, pairs=False, now=False):
+        """Keep one layer's record point: a copy of ``weights``, computed with
+        the next ``chunk - 1`` copies of that layer, or (``now``, wide layers)
+        its figures computed at once. Nothing is fetched.
 
         ``meta``: the record's other columns, returned with its figures.
+        ``now``: compute at once (a record that is fetched next anyway).
         """
-        if (keras.backend.backend() in KEEPS_COPIES
-                and figures.weight_count * self.size <= WINDOW_MAX_ENTRIES):
-            copies = tuple(snapshot(weight) for weight in weights)
-            self._entries.append([meta, figures, pairs, copies, activations, None])
-        else:
-            vector = figures.compute(weights, activations, pairs=pairs)
-            self._entries.append([meta, figures, pairs, None, None, vector])
+        entry = _Entry(meta, figures, pairs, activations)
+        self._entries.append(entry)
+        chunk = 1 if now else self.chunk(figures)
+        if chunk < 2:
+            entry.block = figures.compute(weights, activations, pairs=pairs)
+            entry.activations = None
+            return
+        entry.copies = tuple(snapshot(weight) for weight in weights)
+        group = self._waiting.setdefault((figures, pairs), [])
+        group.append(entry)
+        if len(group) == chunk:
+            self._compute(group, chunk)
+            del self._waiting[(figures, pairs)]
 
-    def _compute(self, entries):
-        """Fill in each entry's figures: ``size`` copies of a layer per call.
-
-        A last, shorter chunk is padded with its last copy, so each layer
-        traces one call of ``size`` copies and the leftovers of an epoch
-        cost one call, not one each.
-        """
-        groups = {}
-        for entry in entries:
-            if entry[5] is None:
-                groups.setdefault((id(entry[1]), entry[2]), []).append(entry)
-        for group in groups.values():
-            if self.size == 1:
-                for entry in group:
-                    entry[5] = entry[1].compute(entry[3], entry[4], pairs=entry[2])
-                continue
-            for start in range(0, len(group), self.size):
-                chunk = group[start:start + self.size]
-                padded = chunk + [chunk[-1]] * (self.size - len(chunk))
-                meta, figures, pairs, _, activations, _ = chunk[0]
-                weights = [ops.stack(copies) for copies in zip(*(entry[3] for entry in padded))]
-                rows = figures.compute_many(
-                    weights,
-                    None if activations is None else ops.stack([entry[4] for entry in padded]),
-                    pairs=pairs)
-                for entry, row in zip(chunk, ops.unstack(rows, num=self.size, axis=0)):
-                    entry[5] = row
+    @staticmethod
+    def _compute(group, chunk):
+        """Fill in the figures of ``group`` (copies of one layer) in one call
+        of ``chunk`` copies; a shorter group is padded with its last copy, so
+        each layer traces one call and an epoch's leftovers cost one call."""
+        padded = group + [group[-1]] * (chunk - len(group))
+        first = group[0]
+        weights = [ops.stack(copies) for copies in zip(*(entry.copies for entry in padded))]
+        activations = (None if first.activations is None
+                       else ops.stack([entry.activations for entry in padded]))
+        block = first.figures.compute_many(weights, activations, pairs=first.pairs)
+        for row, entry in enumerate(group):
+            entry.block, entry.row, entry.copies, entry.activations = block, row, None, None
 
     def fetch(self):
         """Compute what waits, bring it to the host in one transfer, and
         return ``[(meta, figures)]`` in the order the entries were added
         (``figures``: the dict of ``UnitFigures.decode``). Empties the window."""
         entries, self._entries = self._entries, []
+        waiting, self._waiting = self._waiting, {}
+        for group in waiting.values():
+            chunk = max(self.chunk(group[0].figures), 1)
+            for start in range(0, len(group), chunk):
+                self._compute(group[start:start + chunk], chunk)
         if not entries:
             return []
-        self._compute(entries)
-        host = ops.convert_to_numpy(ops.concatenate([entry[5] for entry in entries], axis=0))
-        records, offset = [], 0
-        for meta, figures, pairs, *_ in entries:
-            records.append((meta, figures.decode(host[offset:offset + figures.size], pairs=pairs)))
-            offset += figures.size
+        starts, blocks, offset = {}, [], 0  # each block once
+        for entry in entries:
+            if id(entry.block) not in starts:
+                starts[id(entry.block)] = offset
+                blocks.append(entry.block)
+                offset += int(entry.block.shape[0])
+        host = ops.convert_to_numpy(ops.concatenate(blocks, axis=0))
+        records = []
+        for entry in entries:
+            size = entry.figures.size
+            start = starts[id(entry.block)] + entry.row * size
+            records.append((entry.meta, entry.figures.decode(host[start:start + size],
+                                                             pairs=entry.pairs)))
         return records
-

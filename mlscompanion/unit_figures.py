@@ -246,11 +246,12 @@ def _figures(weights, direction, tol, sample, pair_index, activations, layout, p
 
 
 def _figures_of_many(weights, direction, tol, sample, pair_index, activations, layout, pairs):
-    """The figures of several snapshots of one layer: one row each.
+    """The figures of several snapshots of one layer, one after another in
+    one vector (flat, so a fetch joins it to other records without a reshape).
 
     Each of ``weights`` (and ``activations``, unless None) is stacked along
     a new first axis, one entry per snapshot. ``ops.vectorized_map`` batches
-    ``_figures`` over that axis: every row is what ``_figures`` gives for
+    ``_figures`` over that axis: each row is what ``_figures`` gives for
     its snapshot, in one call.
     """
     def one(args):
@@ -258,8 +259,10 @@ def _figures_of_many(weights, direction, tol, sample, pair_index, activations, l
         return _figures(tuple(w), direction, tol, sample, pair_index, a, layout=layout, pairs=pairs)
 
     if activations is None:
-        return ops.vectorized_map(lambda w: one((w, None)), tuple(weights))
-    return ops.vectorized_map(one, (tuple(weights), activations))
+        rows = ops.vectorized_map(lambda w: one((w, None)), tuple(weights))
+    else:
+        rows = ops.vectorized_map(one, (tuple(weights), activations))
+    return ops.reshape(rows, (-1,))
 
 
 class UnitFigures:
@@ -354,7 +357,8 @@ class UnitFigures:
             activations, layout=self.layout, pairs=bool(pairs))
 
     def compute_many(self, weights, activations=None, pairs=False):
-        """The figures of several snapshots of the weights, one row each.
+        """The figures of several snapshots of the weights, one vector of
+        ``size`` figures per snapshot, one after another.
 
         ``weights``: the weights ``compute`` takes, each stacked along a new
         first axis (one entry per snapshot); ``activations``: None or
@@ -374,12 +378,12 @@ class UnitFigures:
 
         ``pairs`` says whether the record was taken with ``pairs=True``.
         """
-        vector = np.asarray(vector, dtype="float64")
-        figures = dict(zip(SCALARS, (float(v) for v in vector[: len(SCALARS)])))
+        values = np.asarray(vector, dtype="float64").tolist()
+        figures = dict(zip(SCALARS, values))
         width = figures["effective_width"]
         figures["effective_width"] = int(width) if math.isfinite(width) else _NAN
         keep = self.keep_pairs and pairs
-        figures["pair_distances"] = vector[len(SCALARS):].tolist() if keep else None
+        figures["pair_distances"] = values[len(SCALARS):] if keep else None
         return figures
 
 

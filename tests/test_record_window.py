@@ -29,8 +29,11 @@ FIGURES = ("effective_width", "rms_distance", "mean_cosine", "min_distance",
            "mean_distance", "max_distance", "max_cosine", "mean_abs_correlation")
 
 
-def fit_records(fetch_every, probe=None, units=4):
-    """Records of every batch of a short fit (7 batches x 2 epochs)."""
+def fit_records(fetch_every, probe=None, units=4, csv_path=None):
+    """Records of every batch of a short fit (7 batches x 2 epochs).
+
+    Without ``csv_path`` nothing reads the records before the epoch ends,
+    so they wait in a window of 256 (padded); with it, ``fetch_every``."""
     x, y = coffee(reps=1)
     mlc.set_seed(3, deterministic=False)
     model = keras.Sequential([keras.Input((2,)),
@@ -38,7 +41,7 @@ def fit_records(fetch_every, probe=None, units=4):
                               keras.layers.Dense(1, activation="sigmoid")])
     model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(0.05))
     tracker = NeuronDifferentiation(layers=["hidden"], every=1, fetch_every=fetch_every,
-                                    probe=probe)
+                                    probe=probe, csv_path=csv_path)
     model.fit(x, y, epochs=2, batch_size=32, verbose=0, shuffle=False, callbacks=[tracker])
     return tracker.history
 
@@ -54,22 +57,41 @@ def assert_same_records(got, want):
             np.testing.assert_allclose(a["pair_distances"], b["pair_distances"], rtol=1e-5)
 
 
-def test_windows_of_copies_give_the_records_taken_one_at_a_time():
-    """fetch_every=4 computes 4 copies per call; the weights kept must be each
+def test_windows_of_copies_give_the_records_taken_one_at_a_time(tmp_path):
+    """With a CSV, fetch_every=4 computes 4 copies per call; without one, an
+    epoch's records wait in one padded window. The weights kept must be each
     step's, not the latest (a kept reference would make every record alike)."""
-    one_at_a_time = fit_records(fetch_every=1)
-    windowed = fit_records(fetch_every=4)
+    one_at_a_time = fit_records(fetch_every=1, csv_path=tmp_path / "one.csv")
+    windowed = fit_records(fetch_every=4, csv_path=tmp_path / "four.csv")
+    unwatched = fit_records(fetch_every=4)
     assert len(windowed) == 15
     assert len({r["rms_distance"] for r in windowed}) == 15  # the weights moved every step
     assert_same_records(windowed, one_at_a_time)
+    assert_same_records(unwatched, one_at_a_time)
 
 
-def test_windows_with_a_probe_keep_each_steps_activations():
+def test_windows_with_a_probe_keep_each_steps_activations(tmp_path):
     probe = coffee(reps=1)[0][:40]
-    one_at_a_time = fit_records(fetch_every=1, probe=probe)
-    windowed = fit_records(fetch_every=4, probe=probe)
+    one_at_a_time = fit_records(fetch_every=1, probe=probe, csv_path=tmp_path / "one.csv")
+    windowed = fit_records(fetch_every=4, probe=probe, csv_path=tmp_path / "four.csv")
+    unwatched = fit_records(fetch_every=4, probe=probe)
     assert len({r["mean_abs_correlation"] for r in windowed}) > 10
     assert_same_records(windowed, one_at_a_time)
+    assert_same_records(unwatched, one_at_a_time)
+
+
+def test_the_window_is_fetch_every_when_a_sink_reads_the_records(tmp_path):
+    """A CSV (or TensorBoard, or the live view) gets records fetch_every
+    record points at a time; with none, 256 may wait (fewer calls)."""
+    x, y = coffee(reps=1)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, name="hidden")])
+    model.compile(loss="mse", optimizer="sgd")
+    watched = NeuronDifferentiation(every=1, fetch_every=4, csv_path=tmp_path / "u.csv")
+    unwatched = NeuronDifferentiation(every=1, fetch_every=4)
+    large = NeuronDifferentiation(every=1, fetch_every=1000)
+    for tracker in (watched, unwatched, large):
+        model.fit(x[:64], y[:64], epochs=1, verbose=0, callbacks=[tracker])
+    assert (watched._window.size, unwatched._window.size, large._window.size) == (4, 256, 1000)
 
 
 def test_wide_layers_and_other_backends_compute_at_once_with_the_same_figures(monkeypatch):
@@ -78,7 +100,7 @@ def test_wide_layers_and_other_backends_compute_at_once_with_the_same_figures(mo
     window = RecordWindow(4)
     window.add({"step": 0}, UnitFigures((2, 4)),
                (np.ones((2, 4), "float32"), np.zeros(4, "float32")))
-    assert window._entries[0][3] is None  # no copy kept: computed already
+    assert window._entries[0].copies is None  # no copy kept: computed already
     assert_same_records(fit_records(fetch_every=4), windowed)
     monkeypatch.setattr(record_window, "WINDOW_MAX_ENTRIES", 1 << 22)
     monkeypatch.setattr(record_window, "KEEPS_COPIES", ())  # a backend that computes at once
@@ -119,13 +141,34 @@ def test_fetch_returns_records_in_the_order_added_and_empties_the_window():
         assert np.isnan(got["min_distance"]) == np.isnan(want["min_distance"])
 
 
-def test_the_copies_a_window_holds_are_bounded():
-    """A layer waits as copies only while ``size`` copies stay within
-    WINDOW_MAX_ENTRIES weights: a larger fetch_every makes it compute at once."""
+def test_the_copies_a_window_holds_are_bounded(monkeypatch):
+    """A layer's copies are computed ``chunk`` at a time, as soon as that many
+    wait: at most WINDOW_MAX_ENTRIES weights of a layer wait as copies,
+    however large the window. A layer of which 2 copies pass it is computed
+    at once."""
     figures = UnitFigures((64, 64))  # 4,160 weights
     weights = (np.ones((64, 64), "float32"), np.zeros(64, "float32"))
-    small, large = RecordWindow(16), RecordWindow(2048)  # 66,560 and 8,519,680 weights
-    small.add({}, figures, weights)
-    large.add({}, figures, weights)
-    assert small._entries[0][3] is not None and small._entries[0][5] is None  # a copy waits
-    assert large._entries[0][3] is None and large._entries[0][5] is not None  # computed now
+    assert RecordWindow(16).chunk(figures) == 16
+    assert RecordWindow(2048).chunk(figures) == (1 << 22) // 4160  # 1,008 copies, 16 MiB
+    monkeypatch.setattr(record_window, "WINDOW_MAX_ENTRIES", 3 * 4160)
+    window = RecordWindow(256)
+    for step in range(4):
+        window.add({"step": step}, figures, weights)
+    waiting = [entry.copies is not None for entry in window._entries]
+    assert waiting == [False, False, False, True]  # 3 computed in one call, 1 waits
+    assert [meta["step"] for meta, _ in window.fetch()] == [0, 1, 2, 3]
+    monkeypatch.setattr(record_window, "WINDOW_MAX_ENTRIES", 2 * 4160 - 1)
+    window.add({}, figures, weights)
+    assert window._entries[0].copies is None and window._entries[0].block is not None
+
+
+def test_a_record_fetched_next_is_computed_at_once():
+    """``now``: the records at fit start, epoch ends and ``record()`` are
+    fetched next anyway, so they cost one call of their own, not a padded
+    window of copies."""
+    figures = UnitFigures((2, 4))
+    window = RecordWindow(16)
+    window.add({"step": 0}, figures, (np.ones((2, 4), "float32"), np.zeros(4, "float32")),
+               now=True)
+    assert window._entries[0].copies is None and window._entries[0].block is not None
+    assert window.fetch()[0][1]["effective_width"] == 1
