@@ -54,6 +54,7 @@ _SUBMODULES = {
 _FUNCTIONS = {
     "set_seed": "seeding",
     "seed_audit": "seeding",
+    "SeedAudit": "seeding",
     "fingerprint": "seeding",
     "environment": "seeding",
     "format_environment": "seeding",

@@ -177,11 +177,16 @@ def _tf_seed():
     return context.global_seed()
 
 
+_SWITCHES = {
+    "tensorflow": "TF op determinism",
+    "torch": "PyTorch's deterministic-algorithms mode",
+    "jax": "XLA's deterministic GPU ops (--xla_gpu_deterministic_ops)",
+}
+
+
 def _switch_name():
-    return {
-        "torch": "PyTorch's deterministic-algorithms mode",
-        "jax": "XLA's deterministic GPU ops (--xla_gpu_deterministic_ops)",
-    }.get(keras.backend.backend(), "TF op determinism")
+    """The running backend's determinism switch in words (None: it has none)."""
+    return _SWITCHES.get(keras.backend.backend())
 
 
 def determinism_enabled():
@@ -209,6 +214,8 @@ def determinism_enabled():
 def _determinism_state():
     """The backend's determinism switch in words, for the audit and the environment."""
     backend = keras.backend.backend()
+    if backend not in _SWITCHES:
+        return f"none (the {backend} backend has no switch)"
     on = determinism_enabled()
     if backend == "torch":
         if not on:
@@ -293,7 +300,7 @@ def seed_audit():
             "off in this process. Restart, and put this line first, before "
             f"importing keras or jax: {_JAX_FIRST_LINE}"
         )
-    elif deterministic is False:
+    elif deterministic is False and _switch_name() is not None:
         findings.append(
             f"{_switch_name()} is off: results on CPU are usually identical, "
             "but GPU kernels may differ run to run. For bit-identical runs "
@@ -369,13 +376,8 @@ def _device_kind():
 def environment():
     """Python, Keras, backend and version, NumPy, device kind, determinism."""
     backend = keras.backend.backend()
-    module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(backend)
-    backend_version = "n/a"
-    if module:
-        try:
-            backend_version = __import__(module).__version__
-        except ImportError:
-            backend_version = "not installed"
+    # Keras imported the running backend's module already.
+    backend_version = __import__(backend).__version__ if backend in _SWITCHES else "n/a"
     from mlscompanion import __version__
 
     return {

@@ -363,14 +363,19 @@ def test_jax_flag_already_set_is_left_alone(as_jax, flag):
     assert mlc.seed_audit().determinism == "on (XLA flag set before start)"
 
 
-def test_a_backend_without_a_switch_reports_it_off(monkeypatch):
-    """Keras' numpy (or openvino) backend: nothing to switch on, no version module."""
+def test_a_backend_without_a_switch_says_it_has_none(monkeypatch):
+    """Keras' numpy (or openvino) backend: nothing to switch on, no version
+    module, and no finding that names another backend's switch."""
     monkeypatch.setattr(keras.backend, "backend", lambda: "numpy")
     mlc.set_seed(5, deterministic=True)  # nothing to switch, and no error
     assert mlc.determinism_enabled() is False
     env = mlc.environment()
     assert env["backend"] == "numpy" and env["backend_version"] == "n/a"
-    assert env["device"] == "CPU" and env["op_determinism"] == "off"
+    assert env["device"] == "CPU"
+    assert env["op_determinism"] == "none (the numpy backend has no switch)"
+    audit = mlc.seed_audit()
+    assert not any("determinism" in finding or "GPU" in finding for finding in audit.findings)
+    assert "TF op determinism" not in str(audit)
 
 
 def test_tensorflow_state_in_words(monkeypatch):

@@ -81,3 +81,8 @@ def test_audit_without_any_seed_says_so():
                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), check=True)
     ok, finding = out.stdout.strip().splitlines()[:2]
     assert ok == "False" and finding.startswith("Nothing is seeded")
+
+
+def test_the_audit_class_is_exported_beside_the_function():
+    audit = mlc.seed_audit()
+    assert isinstance(audit, mlc.SeedAudit) and "SeedAudit" in mlc.__all__
