@@ -16,11 +16,17 @@ TRACKER_HOOKS = ("on_train_begin", "on_epoch_begin", "on_train_batch_begin", "on
 
 def ratio(variant, baseline, repeats):
     """(median variant / median baseline, median baseline, median variant),
-    timing baseline and variant alternately, so a busy machine slows both alike."""
+    timing baseline and variant alternately, so a busy machine slows both
+    alike, and in the order A B, B A, A B, ... so neither side is always the
+    first (or second) of a pair."""
     base, var = [], []
-    for _ in range(repeats):
-        base.append(baseline())
-        var.append(variant())
+    for index in range(repeats):
+        if index % 2:
+            var.append(variant())
+            base.append(baseline())
+        else:
+            base.append(baseline())
+            var.append(variant())
     return statistics.median(var) / statistics.median(base), statistics.median(base), statistics.median(var)
 
 
