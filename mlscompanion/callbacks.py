@@ -25,10 +25,11 @@ from mlscompanion import _validation
 from mlscompanion.probes import Probe
 from mlscompanion.record_window import UNWATCHED_SIZE, RecordWindow
 from mlscompanion.records import RECORD_FIELDS
-from mlscompanion.sinks.csv_file import CSVSink, read_csv
+from mlscompanion.sinks.csv_file import read_csv
+from mlscompanion.sinks.group import SinkGroup
 from mlscompanion.tracked_layers import resolve_layers, sample_units
 from mlscompanion.sinks.live import LiveSink
-from mlscompanion.sinks.tensorboard import TensorBoardSink, require_tensorboard
+from mlscompanion.sinks.tensorboard import require_tensorboard
 from mlscompanion.unit_figures import UnitFigures, describe_units
 
 __all__ = ["NeuronDifferentiation", "RECORD_FIELDS", "describe_units"]
@@ -183,9 +184,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         self._figures = {}
         self._probe_forward = None
         self._probe_slots = []
-        self._sink = None
-        self._tensorboard = None
-        self._live = None
+        self._sinks = SinkGroup()
         self._seen = set()
         self._nan_warned = set()
         self._check_rollback = False
@@ -228,48 +227,22 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         self._open_csv()
         self._ready = True
 
-    # ----- CSV ---------------------------------------------------------
+    # ----- CSV (opened once; the sinks are in SinkGroup) ----------------
     def _open_csv(self):
-        if self.csv_path is None or self._sink is not None:
+        csv_sink = self._sinks.open_csv(self.csv_path, append=self.append)
+        if csv_sink is None:
             return
-        self._sink = CSVSink(self.csv_path, append=self.append)
-        if self._sink.dropped_partial_line:
+        if csv_sink.dropped_partial_line:
             warnings.warn(
                 f"NeuronDifferentiation: {self.csv_path} ended in a line "
                 "cut short (the run was killed while writing it); that "
                 "line was dropped.",
                 stacklevel=4,
             )
-        previous = self._sink.previous
+        previous = csv_sink.previous
         self._history.extend(previous)
         self._seen.update((r["step"], r["layer"]) for r in previous)
         self._check_rollback = bool(previous)
-
-    # ----- TensorBoard and the live view: one pair per fit -------------
-    def _open_sinks(self):
-        self._close_sinks()
-        if self.log_dir is not None:
-            self._tensorboard = TensorBoardSink(os.path.join(self.log_dir, "units"))
-        if self.live:
-            self._live = LiveSink() if self.live is True else self.live
-            self._live.open(self._history)
-
-    def _sinks(self):
-        return [sink for sink in (self._sink, self._tensorboard, self._live)
-                if sink is not None]
-
-    def _epoch_over(self):
-        """Tell the sinks an epoch is over (TensorBoard flushes, the live view
-        redraws or prints its line). Called when the next epoch begins and at
-        the end of training, after Keras' progress bar finished its line."""
-        for sink in self._sinks():
-            sink.flush()
-
-    def _close_sinks(self):
-        for sink in (self._tensorboard, self._live):
-            if sink is not None:
-                sink.close()
-        self._tensorboard = self._live = None
 
     def _drop_records_after(self, step):
         """Forget records past ``step``: the run resumed from an earlier backup."""
@@ -287,7 +260,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         )
         self._history = [r for r in self._history if r["step"] <= step]
         self._seen = {(r["step"], r["layer"]) for r in self._history}
-        self._sink.rewrite(self._history)
+        self._sinks.rewrite(self._history)
 
     # ----- recording ---------------------------------------------------
     def _current_step(self):
@@ -354,8 +327,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         if not new:
             return []
         self._history.extend(new)
-        for sink in self._sinks():
-            sink.send(new)
+        self._sinks.send(new)
         return new
 
     def _warn_if_nan(self, record):
@@ -371,8 +343,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
 
     def _record_point(self, step, all_pairs=False):
         self._take(step, all_pairs)
-        if self._pending_steps >= self._window.size or (
-                self._live is not None and self._live.ready()):
+        if self._pending_steps >= self._window.size or self._sinks.live_ready():
             self._fetch()
 
     def record(self, step=None):
@@ -401,10 +372,10 @@ class NeuronDifferentiation(keras.callbacks.Callback):
     # ----- Keras hooks -------------------------------------------------
     def on_train_begin(self, logs=None):
         self._setup()
-        self._open_sinks()
+        self._sinks.open(self._history, log_dir=self.log_dir, live=self.live)
         self._fetch()
         # Nothing reads the records before the epoch ends: let more wait.
-        watched = bool(self._sinks())
+        watched = self._sinks.watched
         self._window = RecordWindow(
             self.fetch_every if watched else max(self.fetch_every, UNWATCHED_SIZE))
         self._need_start_record = True
@@ -413,7 +384,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         self._epoch = epoch
         self._epoch_start_step = self._current_step()
         if not self._need_start_record:
-            self._epoch_over()  # the previous epoch's progress bar line is done
+            self._sinks.flush()  # the previous epoch's progress bar line is done
         else:
             # Taken here, not in on_train_begin: by now every callback's
             # on_train_begin has run, so BackupAndRestore has restored the
@@ -440,8 +411,8 @@ class NeuronDifferentiation(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self._fetch()
-        self._epoch_over()
-        self._close_sinks()
+        self._sinks.flush()  # after Keras' progress bar finished its line
+        self._sinks.close()
 
     # ----- results -----------------------------------------------------
     @staticmethod
