@@ -6,13 +6,13 @@ Example:
 >>> model.fit(x, y, epochs=10, callbacks=[tracker])
 >>> tracker.plot()        # distance between units and effective width
 
-This module holds the callback: when to record, and where records go. The
-figures are computed on the device that holds the weights
-(``mlscompanion.unit_figures``), where record points wait until they
-are fetched (``mlscompanion.record_window``); a record's columns are listed in
-``mlscompanion.records``; fetched records go to the sinks in
-``mlscompanion.sinks`` (a CSV file, TensorBoard, a live figure); the plots
-live in ``mlscompanion.plotting``.
+This module holds the callback: its life cycle in ``fit`` and when to
+record. The figures are computed on the device that holds the weights
+(``mlscompanion.unit_figures``), where record points wait until they are
+fetched (``mlscompanion.record_window``); a record's columns are listed in
+``mlscompanion.records``; fetched records go to a ``SinkGroup`` (a CSV file,
+TensorBoard, a live figure: ``mlscompanion.sinks``); ``from_csv``, ``plot``
+and the other views of a history are in ``mlscompanion.history_views``.
 """
 
 import os
@@ -22,20 +22,18 @@ import keras
 from keras import ops
 
 from mlscompanion import _validation
+from mlscompanion.history_views import HistoryViews
 from mlscompanion.probes import Probe
 from mlscompanion.record_window import UNWATCHED_SIZE, RecordWindow
 from mlscompanion.records import RECORD_FIELDS
-from mlscompanion.sinks.csv_file import read_csv
 from mlscompanion.sinks.group import SinkGroup
 from mlscompanion.tracked_layers import resolve_layers, sample_units
-from mlscompanion.sinks.live import LiveSink
-from mlscompanion.sinks.tensorboard import require_tensorboard
 from mlscompanion.unit_figures import UnitFigures, describe_units
 
 __all__ = ["NeuronDifferentiation", "RECORD_FIELDS", "describe_units"]
 
 
-class NeuronDifferentiation(keras.callbacks.Callback):
+class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
     """Records how the units of each layer differentiate during ``fit``.
 
     Example:
@@ -142,20 +140,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         _validation.check_int(probe_batch_size, "probe_batch_size")
         self._probe = None if probe is None else Probe(
             probe, samples=probe_samples, batch_size=probe_batch_size)
-        _validation.check_path(csv_path, "csv_path", "a file path")
-        if append and csv_path is None:
-            raise ValueError(
-                "`append=True` needs `csv_path`: it continues an existing CSV "
-                "file. Give csv_path='units.csv'."
-            )
-        if not isinstance(live, (bool, LiveSink)):
-            raise ValueError(
-                "`live` must be True, False or a mlscompanion.sinks.LiveSink. "
-                f"Received: live={live!r}"
-            )
-        _validation.check_path(log_dir, "log_dir", "a folder path")
-        if log_dir is not None:
-            require_tensorboard()  # a missing package is reported now, not mid-fit
+        SinkGroup.check(csv_path, append=append, live=live, log_dir=log_dir)
         _validation.check_int(pair_limit, "pair_limit", minimum=0)
         if max_units is not None:
             _validation.check_int(max_units, "max_units", minimum=2)
@@ -413,67 +398,3 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         self._fetch()
         self._sinks.flush()  # after Keras' progress bar finished its line
         self._sinks.close()
-
-    # ----- results -----------------------------------------------------
-    @staticmethod
-    def read_csv(path):
-        """Read records written with ``csv_path`` back as a list of dicts."""
-        return read_csv(path)
-
-    @classmethod
-    def from_csv(cls, path):
-        """A tracker holding the history read from ``path`` (for plotting).
-
-        Example:
-
-        >>> NeuronDifferentiation.from_csv("units.csv").plot()
-        """
-        tracker = cls()
-        tracker.history = read_csv(path)
-        return tracker
-
-    def to_frame(self):
-        """The history as a pandas DataFrame (requires pandas)."""
-        try:
-            import pandas as pd
-        except ImportError:
-            raise ImportError(
-                "to_frame() needs pandas: pip install pandas. "
-                "tracker.history holds the same records as plain dicts."
-            ) from None
-        return pd.DataFrame(self.history, columns=list(RECORD_FIELDS))
-
-    def plot(self, x="step"):
-        """A matplotlib Figure: distance between units and effective width over time."""
-        from mlscompanion import plotting
-
-        return plotting.plot_differentiation(self.history, x=x)
-
-    def plot_units(self, layer=None, steps=None):
-        """A matplotlib Figure: the distance between every pair of a layer's units.
-
-        Heatmaps at a few steps (default: first, middle and last record), for
-        layers of at most ``pair_limit`` units. See
-        ``mlscompanion.plotting.plot_units``.
-
-        Example:
-
-        >>> tracker.plot_units("layer1", steps=[0, 100, 1000])
-        """
-        from mlscompanion.plotting.units import plot_units
-
-        return plot_units(self.history, layer=layer, steps=steps)
-
-    def animate(self, path, layer=None, fps=4, max_frames=60):
-        """Write a GIF of a layer's pair-distance matrix over training; returns ``path``.
-
-        See ``mlscompanion.plotting.animate_units``.
-
-        Example:
-
-        >>> tracker.animate("layer1.gif", layer="layer1")
-        """
-        from mlscompanion.plotting.units import animate_units
-
-        return animate_units(self.history, path, layer=layer, fps=fps,
-                             max_frames=max_frames)

@@ -136,3 +136,24 @@ def test_tensorboard_is_watched_and_closed_per_fit(tmp_path):
     assert os.path.getsize(tensorboard.path) > 0
     sinks.close()
     assert sinks.tensorboard is None and tensorboard._writer.closed and not sinks.watched
+
+
+def test_check_rejects_options_no_sink_can_take():
+    SinkGroup.check("units.csv", append=True, live=script_live())
+    with pytest.raises(ValueError, match="it continues an existing CSV file"):
+        SinkGroup.check(None, append=True)
+    with pytest.raises(ValueError, match="Received: live='yes'"):
+        SinkGroup.check(live="yes")
+    with pytest.raises(ValueError, match="Received: log_dir=3"):
+        SinkGroup.check(log_dir=3)
+
+
+def test_the_tracker_reads_back_what_the_group_wrote(tmp_path):
+    from mlscompanion.callbacks import NeuronDifferentiation
+
+    path = tmp_path / "units.csv"
+    SinkGroup().open_csv(path).send([record(0), record(4)])
+    tracker = NeuronDifferentiation.from_csv(path)  # HistoryViews.from_csv builds cls()
+    assert type(tracker) is NeuronDifferentiation
+    assert [r["step"] for r in tracker.history] == [0, 4]
+    assert NeuronDifferentiation.read_csv(path) == tracker.history

@@ -13,9 +13,10 @@ CSV file (``CSVSink``), TensorBoard (``TensorBoardSink``) and the live view
 
 import os
 
+from mlscompanion import _validation
 from mlscompanion.sinks.csv_file import CSVSink
 from mlscompanion.sinks.live import LiveSink
-from mlscompanion.sinks.tensorboard import TensorBoardSink
+from mlscompanion.sinks.tensorboard import TensorBoardSink, require_tensorboard
 
 __all__ = ["SinkGroup"]
 
@@ -43,6 +44,24 @@ class SinkGroup:
         self.csv = None
         self.tensorboard = None
         self.live = None
+
+    @staticmethod
+    def check(csv_path=None, append=False, live=False, log_dir=None):
+        """Raise ValueError for options no sink can take (before ``fit``)."""
+        _validation.check_path(csv_path, "csv_path", "a file path")
+        if append and csv_path is None:
+            raise ValueError(
+                "`append=True` needs `csv_path`: it continues an existing CSV "
+                "file. Give csv_path='units.csv'."
+            )
+        if not isinstance(live, (bool, LiveSink)):
+            raise ValueError(
+                "`live` must be True, False or a mlscompanion.sinks.LiveSink. "
+                f"Received: live={live!r}"
+            )
+        _validation.check_path(log_dir, "log_dir", "a folder path")
+        if log_dir is not None:
+            require_tensorboard()  # a missing package is reported now, not mid-fit
 
     def open_csv(self, path, append=False):
         """Open the CSV file at ``path`` unless one is open; return the new
