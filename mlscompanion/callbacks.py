@@ -6,13 +6,13 @@ Example:
 >>> model.fit(x, y, epochs=10, callbacks=[tracker])
 >>> tracker.plot()        # distance between units and effective width
 
-This module holds the callback: when to record, and where records go. The
-figures are computed on the device that holds the weights
-(``mlscompanion.unit_figures``), where record points wait until they
-are fetched (``mlscompanion.record_window``); a record's columns are listed in
-``mlscompanion.records``; fetched records go to the sinks in
-``mlscompanion.sinks`` (a CSV file, TensorBoard, a live figure); the plots
-live in ``mlscompanion.plotting``.
+This module holds the callback: its life cycle in ``fit`` and when to
+record. The figures are computed on the device that holds the weights
+(``mlscompanion.unit_figures``), where record points wait until they are
+fetched (``mlscompanion.record_window``); a record's columns are listed in
+``mlscompanion.records``; fetched records go to a ``SinkGroup`` (a CSV file,
+TensorBoard, a live figure: ``mlscompanion.sinks``); ``from_csv``, ``plot``
+and the other views of a history are in ``mlscompanion.history_views``.
 """
 
 import os
@@ -22,19 +22,18 @@ import keras
 from keras import ops
 
 from mlscompanion import _validation
+from mlscompanion.history_views import HistoryViews
 from mlscompanion.probes import Probe
 from mlscompanion.record_window import UNWATCHED_SIZE, RecordWindow
 from mlscompanion.records import RECORD_FIELDS
-from mlscompanion.sinks.csv_file import CSVSink, read_csv
+from mlscompanion.sinks.group import SinkGroup
 from mlscompanion.tracked_layers import resolve_layers, sample_units
-from mlscompanion.sinks.live import LiveSink
-from mlscompanion.sinks.tensorboard import TensorBoardSink, require_tensorboard
 from mlscompanion.unit_figures import UnitFigures, describe_units
 
 __all__ = ["NeuronDifferentiation", "RECORD_FIELDS", "describe_units"]
 
 
-class NeuronDifferentiation(keras.callbacks.Callback):
+class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
     """Records how the units of each layer differentiate during ``fit``.
 
     Example:
@@ -141,20 +140,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         _validation.check_int(probe_batch_size, "probe_batch_size")
         self._probe = None if probe is None else Probe(
             probe, samples=probe_samples, batch_size=probe_batch_size)
-        _validation.check_path(csv_path, "csv_path", "a file path")
-        if append and csv_path is None:
-            raise ValueError(
-                "`append=True` needs `csv_path`: it continues an existing CSV "
-                "file. Give csv_path='units.csv'."
-            )
-        if not isinstance(live, (bool, LiveSink)):
-            raise ValueError(
-                "`live` must be True, False or a mlscompanion.sinks.LiveSink. "
-                f"Received: live={live!r}"
-            )
-        _validation.check_path(log_dir, "log_dir", "a folder path")
-        if log_dir is not None:
-            require_tensorboard()  # a missing package is reported now, not mid-fit
+        SinkGroup.check(csv_path, append=append, live=live, log_dir=log_dir)
         _validation.check_int(pair_limit, "pair_limit", minimum=0)
         if max_units is not None:
             _validation.check_int(max_units, "max_units", minimum=2)
@@ -183,9 +169,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         self._figures = {}
         self._probe_forward = None
         self._probe_slots = []
-        self._sink = None
-        self._tensorboard = None
-        self._live = None
+        self._sinks = SinkGroup()
         self._seen = set()
         self._nan_warned = set()
         self._check_rollback = False
@@ -228,48 +212,22 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         self._open_csv()
         self._ready = True
 
-    # ----- CSV ---------------------------------------------------------
+    # ----- CSV (opened once; the sinks are in SinkGroup) ----------------
     def _open_csv(self):
-        if self.csv_path is None or self._sink is not None:
+        csv_sink = self._sinks.open_csv(self.csv_path, append=self.append)
+        if csv_sink is None:
             return
-        self._sink = CSVSink(self.csv_path, append=self.append)
-        if self._sink.dropped_partial_line:
+        if csv_sink.dropped_partial_line:
             warnings.warn(
                 f"NeuronDifferentiation: {self.csv_path} ended in a line "
                 "cut short (the run was killed while writing it); that "
                 "line was dropped.",
                 stacklevel=4,
             )
-        previous = self._sink.previous
+        previous = csv_sink.previous
         self._history.extend(previous)
         self._seen.update((r["step"], r["layer"]) for r in previous)
         self._check_rollback = bool(previous)
-
-    # ----- TensorBoard and the live view: one pair per fit -------------
-    def _open_sinks(self):
-        self._close_sinks()
-        if self.log_dir is not None:
-            self._tensorboard = TensorBoardSink(os.path.join(self.log_dir, "units"))
-        if self.live:
-            self._live = LiveSink() if self.live is True else self.live
-            self._live.open(self._history)
-
-    def _sinks(self):
-        return [sink for sink in (self._sink, self._tensorboard, self._live)
-                if sink is not None]
-
-    def _epoch_over(self):
-        """Tell the sinks an epoch is over (TensorBoard flushes, the live view
-        redraws or prints its line). Called when the next epoch begins and at
-        the end of training, after Keras' progress bar finished its line."""
-        for sink in self._sinks():
-            sink.flush()
-
-    def _close_sinks(self):
-        for sink in (self._tensorboard, self._live):
-            if sink is not None:
-                sink.close()
-        self._tensorboard = self._live = None
 
     def _drop_records_after(self, step):
         """Forget records past ``step``: the run resumed from an earlier backup."""
@@ -287,7 +245,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         )
         self._history = [r for r in self._history if r["step"] <= step]
         self._seen = {(r["step"], r["layer"]) for r in self._history}
-        self._sink.rewrite(self._history)
+        self._sinks.rewrite(self._history)
 
     # ----- recording ---------------------------------------------------
     def _current_step(self):
@@ -354,8 +312,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         if not new:
             return []
         self._history.extend(new)
-        for sink in self._sinks():
-            sink.send(new)
+        self._sinks.send(new)
         return new
 
     def _warn_if_nan(self, record):
@@ -371,8 +328,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
 
     def _record_point(self, step, all_pairs=False):
         self._take(step, all_pairs)
-        if self._pending_steps >= self._window.size or (
-                self._live is not None and self._live.ready()):
+        if self._pending_steps >= self._window.size or self._sinks.live_ready():
             self._fetch()
 
     def record(self, step=None):
@@ -401,10 +357,10 @@ class NeuronDifferentiation(keras.callbacks.Callback):
     # ----- Keras hooks -------------------------------------------------
     def on_train_begin(self, logs=None):
         self._setup()
-        self._open_sinks()
+        self._sinks.open(self._history, log_dir=self.log_dir, live=self.live)
         self._fetch()
         # Nothing reads the records before the epoch ends: let more wait.
-        watched = bool(self._sinks())
+        watched = self._sinks.watched
         self._window = RecordWindow(
             self.fetch_every if watched else max(self.fetch_every, UNWATCHED_SIZE))
         self._need_start_record = True
@@ -413,7 +369,7 @@ class NeuronDifferentiation(keras.callbacks.Callback):
         self._epoch = epoch
         self._epoch_start_step = self._current_step()
         if not self._need_start_record:
-            self._epoch_over()  # the previous epoch's progress bar line is done
+            self._sinks.flush()  # the previous epoch's progress bar line is done
         else:
             # Taken here, not in on_train_begin: by now every callback's
             # on_train_begin has run, so BackupAndRestore has restored the
@@ -440,69 +396,5 @@ class NeuronDifferentiation(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self._fetch()
-        self._epoch_over()
-        self._close_sinks()
-
-    # ----- results -----------------------------------------------------
-    @staticmethod
-    def read_csv(path):
-        """Read records written with ``csv_path`` back as a list of dicts."""
-        return read_csv(path)
-
-    @classmethod
-    def from_csv(cls, path):
-        """A tracker holding the history read from ``path`` (for plotting).
-
-        Example:
-
-        >>> NeuronDifferentiation.from_csv("units.csv").plot()
-        """
-        tracker = cls()
-        tracker.history = read_csv(path)
-        return tracker
-
-    def to_frame(self):
-        """The history as a pandas DataFrame (requires pandas)."""
-        try:
-            import pandas as pd
-        except ImportError:
-            raise ImportError(
-                "to_frame() needs pandas: pip install pandas. "
-                "tracker.history holds the same records as plain dicts."
-            ) from None
-        return pd.DataFrame(self.history, columns=list(RECORD_FIELDS))
-
-    def plot(self, x="step"):
-        """A matplotlib Figure: distance between units and effective width over time."""
-        from mlscompanion import plotting
-
-        return plotting.plot_differentiation(self.history, x=x)
-
-    def plot_units(self, layer=None, steps=None):
-        """A matplotlib Figure: the distance between every pair of a layer's units.
-
-        Heatmaps at a few steps (default: first, middle and last record), for
-        layers of at most ``pair_limit`` units. See
-        ``mlscompanion.plotting.plot_units``.
-
-        Example:
-
-        >>> tracker.plot_units("layer1", steps=[0, 100, 1000])
-        """
-        from mlscompanion.plotting.units import plot_units
-
-        return plot_units(self.history, layer=layer, steps=steps)
-
-    def animate(self, path, layer=None, fps=4, max_frames=60):
-        """Write a GIF of a layer's pair-distance matrix over training; returns ``path``.
-
-        See ``mlscompanion.plotting.animate_units``.
-
-        Example:
-
-        >>> tracker.animate("layer1.gif", layer="layer1")
-        """
-        from mlscompanion.plotting.units import animate_units
-
-        return animate_units(self.history, path, layer=layer, fps=fps,
-                             max_frames=max_frames)
+        self._sinks.flush()  # after Keras' progress bar finished its line
+        self._sinks.close()

@@ -9,13 +9,15 @@ Example:
 
 Each sink is a small class with ``send(records)``, ``flush()`` and
 ``close()``, in the manner of livelossplot's outputs: adding a sink touches
-one new module. ``CSVSink`` writes a file, ``TensorBoardSink`` event files
+one new module and ``SinkGroup``. ``CSVSink`` writes a file, ``TensorBoardSink`` event files
 (needs the ``tensorboard`` package, imported only when one is made) and
-``LiveSink`` a figure that updates in place in a notebook.
+``LiveSink`` a figure that updates in place in a notebook. ``SinkGroup``
+holds a tracker's sinks and hands each fetched record to all of them.
 """
 
 from mlscompanion.sinks.csv_file import CSVSink, read_csv
+from mlscompanion.sinks.group import SinkGroup
 from mlscompanion.sinks.live import LiveSink, notebook_mode
 from mlscompanion.sinks.tensorboard import TensorBoardSink
 
-__all__ = ["CSVSink", "read_csv", "LiveSink", "notebook_mode", "TensorBoardSink"]
+__all__ = ["CSVSink", "read_csv", "LiveSink", "notebook_mode", "SinkGroup", "TensorBoardSink"]
