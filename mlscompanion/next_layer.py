@@ -8,8 +8,9 @@ Example:
 In a ``Sequential`` model the data flows down the list of layers. In a
 functional model it follows the graph: from the layer's output to the one
 layer that takes it, and so on. A path that splits (the output feeds two
-layers) or merges (``Concatenate``, ``Add``: the units' indices no longer
-stand alone) cannot say which weights to tie, and raises.
+layers), merges (``Concatenate``, ``Add``: the units' indices no longer
+stand alone) or passes a shared layer (called more than once, so its
+weights serve other inputs too) cannot say which weights to tie, and raises.
 """
 
 import keras
@@ -60,7 +61,7 @@ def _later_layers(model, layer):
         return
     current = layer
     while True:
-        output = _symbolic(current, "output")
+        output = _output(current)
         takers = [other for other in layers
                   if other is not current and any(t is output for t in _inputs(other))]
         if not takers:
@@ -73,6 +74,10 @@ def _later_layers(model, layer):
                 "and tie each next layer yourself (TieInputs, TieEntries)."
             )
         current = takers[0]
+        if len(_calls(current)) > 1:
+            raise ValueError(_cannot_follow_graph(current, (
+                f"it is called {len(_calls(current))} times (a shared layer), so "
+                "tying its inputs would tie them for every call")))
         if len(_inputs(current)) > 1:
             raise ValueError(
                 f"tie_neurons cannot tie the next layer's inputs after {layer.name!r}: "
@@ -83,22 +88,30 @@ def _later_layers(model, layer):
         yield current
 
 
-def _symbolic(layer, what):
-    """``layer.output`` (or ``.input``); a layer used twice has no single one."""
-    try:
-        return getattr(layer, what)
-    except (AttributeError, ValueError) as error:
-        raise ValueError(
-            f"tie_neurons cannot follow the model's graph at {layer.name!r}: "
-            f"{error} Pass outgoing=False and tie the next layer yourself "
-            "(TieInputs, TieEntries)."
-        ) from None
+def _calls(layer):
+    """Each call of ``layer`` in a functional graph (Keras' nodes; Keras has no
+    public way to list them: ``layer.input`` and ``.output`` are the first call's)."""
+    return getattr(layer, "_inbound_nodes", [])
+
+
+def _cannot_follow_graph(layer, why):
+    return (f"tie_neurons cannot follow the model's graph at {layer.name!r}: {why}. "
+            "Pass outgoing=False and tie the next layer yourself (TieInputs, TieEntries).")
+
+
+def _output(layer):
+    """``layer``'s one output (a layer called several times has none)."""
+    calls = _calls(layer)
+    if len(calls) != 1:
+        raise ValueError(_cannot_follow_graph(layer, (
+            f"it is called {len(calls)} times (a shared layer), so it has no single output"
+            if calls else "it has never been called")))
+    return layer.output
 
 
 def _inputs(layer):
-    if isinstance(layer, keras.layers.InputLayer):
-        return []
-    return tree.flatten(_symbolic(layer, "input"))
+    """The tensors ``layer`` takes, over all its calls."""
+    return [tensor for call in _calls(layer) for tensor in tree.flatten(call.input_tensors)]
 
 
 def _next_after_conv(layer, later_layers):

@@ -63,8 +63,11 @@ def namespace(tmp_path_factory):
                                keras.layers.Dense(2, name="right")(hidden)])
     taker = keras.layers.Dense(2, name="taker")(hidden)
     merged = keras.Model(inp, keras.layers.Concatenate(name="join")([taker, inp]))
+    right = keras.Input((3,))
+    shared_layer = keras.layers.Dense(2, name="shared")
+    shared = keras.Model([inp, right], [shared_layer(hidden), shared_layer(right)])
     names = dict(globals())
-    names.update(forked=forked, merged=merged)
+    names.update(forked=forked, merged=merged, shared=shared)
     names.update(
         model=model, kernel=np.zeros((2, 3), "float32"),
         fit=lambda tracker: model.fit(X, y, epochs=1, verbose=0, callbacks=[tracker]),

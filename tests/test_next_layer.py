@@ -63,8 +63,10 @@ def test_an_output_that_feeds_two_layers_raises():
     left = keras.layers.Dense(2, name="left")(hidden)
     right = keras.layers.Dense(2, name="right")(hidden)
     model = keras.Model(inp, [left, right])
-    with pytest.raises(ValueError, match=r"feeds several layers \('left', 'right'\)"):
+    with pytest.raises(ValueError, match=r"feeds several layers \('left', 'right'\)") as raised:
         mlc.tie_neurons(model.get_layer("hidden"), [[0, 1]], model=model)
+    assert str(raised.value).endswith(
+        "Pass outgoing=False and tie each next layer yourself (TieInputs, TieEntries).")
     mlc.tie_neurons(model.get_layer("hidden"), [[0, 1]], model=model, outgoing=False)
     kernel = keras.ops.convert_to_numpy(model.get_layer("hidden").kernel)
     np.testing.assert_array_equal(kernel[:, 0], kernel[:, 1])
@@ -75,3 +77,43 @@ def test_a_sequential_model_follows_its_list():
                               keras.layers.Dropout(0.1), keras.layers.Dense(2, name="b")])
     assert next_layer(model, model.get_layer("a")).name == "b"
     assert next_layer(model, model.get_layer("b")) is None
+
+
+def shared_model(first_call_from_hidden):
+    """'shared' is called on two inputs: 'hidden''s units, and the raw input
+    'right' (first or second, so Keras' ``layer.input``, the first call's,
+    sees the units or not)."""
+    mlc.set_seed(5, deterministic=False)
+    left, right = keras.Input((3,)), keras.Input((3,))
+    hidden = keras.layers.Dense(3, name="hidden")
+    shared = keras.layers.Dense(2, name="shared")
+    if first_call_from_hidden:
+        outputs = [shared(hidden(left)), shared(right)]
+    else:
+        outputs = list(reversed([shared(right), shared(hidden(left))]))
+    return keras.Model([left, right], outputs)
+
+
+@pytest.mark.parametrize("first_call_from_hidden", [True, False])
+def test_a_shared_next_layer_raises_instead_of_tying_other_inputs(first_call_from_hidden):
+    """Tying 'shared''s inputs 0 and 1 would tie them for 'right' too; and if
+    the graph were read through the first call only, 'shared' would be missed
+    and nothing after 'hidden' tied, silently."""
+    model = shared_model(first_call_from_hidden)
+    with pytest.raises(ValueError) as raised:
+        mlc.tie_neurons(model.get_layer("hidden"), [[0, 1]], model=model)
+    assert str(raised.value) == (
+        "tie_neurons cannot follow the model's graph at 'shared': it is called 2 times "
+        "(a shared layer), so tying its inputs would tie them for every call. Pass "
+        "outgoing=False and tie the next layer yourself (TieInputs, TieEntries).")
+    assert model.get_layer("hidden").kernel.constraint is None
+
+
+def test_a_shared_tied_layer_has_no_single_output_to_follow():
+    model = shared_model(True)
+    with pytest.raises(ValueError, match=r"^tie_neurons cannot follow the model's graph at "
+                       r"'shared': it is called 2 times \(a shared layer\), so it has no "
+                       r"single output\. Pass outgoing=False and tie the next layer "
+                       r"yourself \(TieInputs, TieEntries\)\.$"):
+        mlc.tie_neurons(model.get_layer("shared"), [[0, 1]], model=model)
+    mlc.tie_neurons(model.get_layer("shared"), [[0, 1]], model=model, outgoing=False)
