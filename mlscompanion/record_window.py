@@ -86,7 +86,7 @@ class RecordWindow:
             the most copies of one layer computed in one call.
     """
 
-    def __init__(self, size=16):
+    def __init__(self, size):
         self.size = int(size)
         self._entries = []
         self._waiting = {}  # (figures, pairs) -> the entries whose copies wait

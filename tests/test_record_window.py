@@ -104,6 +104,7 @@ def test_wide_layers_and_other_backends_compute_at_once_with_the_same_figures(mo
     assert_same_records(fit_records(fetch_every=4), windowed)
     monkeypatch.setattr(record_window, "WINDOW_MAX_ENTRIES", 1 << 22)
     monkeypatch.setattr(record_window, "KEEPS_COPIES", ())  # a backend that computes at once
+    assert RecordWindow(16).chunk(UnitFigures((2, 4))) == 1
     assert_same_records(fit_records(fetch_every=4), windowed)
 
 
@@ -157,9 +158,52 @@ def test_the_copies_a_window_holds_are_bounded(monkeypatch):
     waiting = [entry.copies is not None for entry in window._entries]
     assert waiting == [False, False, False, True]  # 3 computed in one call, 1 waits
     assert [meta["step"] for meta, _ in window.fetch()] == [0, 1, 2, 3]
+    monkeypatch.setattr(record_window, "WINDOW_MAX_ENTRIES", 2 * 4160)
+    window.add({}, figures, weights)
+    assert window._entries[0].copies is not None  # two copies fit: it waits
+    window.fetch()
     monkeypatch.setattr(record_window, "WINDOW_MAX_ENTRIES", 2 * 4160 - 1)
     window.add({}, figures, weights)
     assert window._entries[0].copies is None and window._entries[0].block is not None
+
+
+def test_a_chunk_is_one_call_of_chunk_copies_and_one_block_in_the_fetch(monkeypatch):
+    """Each layer traces one call of ``chunk`` copies (a short group is padded
+    to it, not beyond), and the fetch joins each computed block once."""
+    figures = UnitFigures((2, 3))
+    rng = np.random.default_rng(1)
+    calls, joined = [], []
+    compute_many = figures.compute_many
+    monkeypatch.setattr(figures, "compute_many", lambda weights, *args, **kwargs: (
+        calls.append(tuple(weights[0].shape)), compute_many(weights, *args, **kwargs))[1])
+
+    class Ops:  # keras.ops, counting the blocks the window joins
+        def __getattr__(self, name):
+            return getattr(keras.ops, name)
+
+        def concatenate(self, blocks, axis=0):
+            joined.append(len(blocks))
+            return keras.ops.concatenate(blocks, axis=axis)
+
+    monkeypatch.setattr(record_window, "ops", Ops())
+    window = RecordWindow(4)
+    for step in range(6):  # one full chunk, then two waiting
+        window.add({"step": step}, figures,
+                   (rng.normal(size=(2, 3)).astype("float32"), np.zeros(3, "float32")))
+    assert calls == [(4, 2, 3)]
+    records = window.fetch()
+    assert calls == [(4, 2, 3), (4, 2, 3)] and joined == [2]
+    assert [meta["step"] for meta, _ in records] == list(range(6))
+
+
+def test_a_torch_snapshot_holds_no_autograd_graph():
+    """Under PyTorch a snapshot is a plain copy: one that tracked gradients
+    would keep the graph of every record alive."""
+    if keras.backend.backend() != "torch":
+        pytest.skip("PyTorch's autograd")
+    variable = keras.Variable(np.ones((2, 3), "float32"))
+    assert variable.value.requires_grad
+    assert not snapshot(variable.value).requires_grad
 
 
 def test_a_record_fetched_next_is_computed_at_once():
@@ -171,4 +215,6 @@ def test_a_record_fetched_next_is_computed_at_once():
     window.add({"step": 0}, figures, (np.ones((2, 4), "float32"), np.zeros(4, "float32")),
                now=True)
     assert window._entries[0].copies is None and window._entries[0].block is not None
-    assert window.fetch()[0][1]["effective_width"] == 1
+    figures = window.fetch()[0][1]
+    assert figures["effective_width"] == 1
+    assert figures["pair_distances"] is None  # pairs=False unless asked
