@@ -91,7 +91,7 @@ def _later_layers(model, layer):
 def _calls(layer):
     """Each call of ``layer`` in a functional graph (Keras' nodes; Keras has no
     public way to list them: ``layer.input`` and ``.output`` are the first call's)."""
-    return getattr(layer, "_inbound_nodes", [])
+    return layer._inbound_nodes
 
 
 def _cannot_follow_graph(layer, why):
@@ -105,7 +105,8 @@ def _output(layer):
     if len(calls) != 1:
         raise ValueError(_cannot_follow_graph(layer, (
             f"it is called {len(calls)} times (a shared layer), so it has no single output"
-            if calls else "it has never been called")))
+            if calls else "the model does not record how its layers connect (the layers of a "
+            "subclassed model, or a layer never called on a keras.Input)")))
     return layer.output
 
 

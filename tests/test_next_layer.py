@@ -117,3 +117,25 @@ def test_a_shared_tied_layer_has_no_single_output_to_follow():
                        r"yourself \(TieInputs, TieEntries\)\.$"):
         mlc.tie_neurons(model.get_layer("shared"), [[0, 1]], model=model)
     mlc.tie_neurons(model.get_layer("shared"), [[0, 1]], model=model, outgoing=False)
+
+
+def test_a_subclassed_model_has_no_graph_to_follow():
+    """A subclassed model calls its layers eagerly: Keras records no graph,
+    so only outgoing=False can say what to tie."""
+    class TwoLayers(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = keras.layers.Dense(3, name="hidden")
+            self.out = keras.layers.Dense(1, name="out")
+
+        def call(self, x):
+            return self.out(self.hidden(x))
+
+    model = TwoLayers()
+    model(np.zeros((1, 2), "float32"))
+    with pytest.raises(ValueError, match=r"^tie_neurons cannot follow the model's graph at "
+                       r"'hidden': the model does not record how its layers connect \(the "
+                       r"layers of a subclassed model, or a layer never called on a "
+                       r"keras.Input\)\. Pass outgoing=False"):
+        mlc.tie_neurons(model.hidden, [[0, 1]], model=model)
+    mlc.tie_neurons(model.hidden, [[0, 1]], model=model, outgoing=False)
