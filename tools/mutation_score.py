@@ -36,7 +36,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = ("unit_figures", "initializers", "constraints", "tying", "seeding")
+MODULES = ("unit_figures", "initializers", "constraints", "tying", "seeding", "record_window",
+           "next_layer")
 DOC = ROOT / "docs" / "testing.md"
 # mutmut's exit codes, by outcome (mutmut/stats.py)
 KILLED = {1, 3, 37}
