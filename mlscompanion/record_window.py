@@ -15,9 +15,9 @@ device (a variable read, about 15 µs), and its copies are computed
 ``chunk(figures)`` at a time in one call (``UnitFigures.compute_many``):
 up to ``size`` copies, and at most ``WINDOW_MAX_ENTRIES`` weights. Under
 JAX a call costs about 0.05 ms, as much as the copies would, and PyTorch
-runs its ops eagerly either way: there, and for layers of which two copies
-would pass ``WINDOW_MAX_ENTRIES``, the figures are computed at once, still
-on the device. Either way the fetch brings every record to the host in one
+runs its ops eagerly either way: there, and for layers of which 16 copies
+would pass ``WINDOW_MAX_ENTRIES`` (their arithmetic outweighs the call),
+the figures are computed at once, still on the device. Either way the fetch brings every record to the host in one
 transfer, and the figures are the same.
 """
 
@@ -25,7 +25,7 @@ import keras
 from keras import ops
 
 __all__ = ["RecordWindow", "snapshot", "KEEPS_COPIES", "WINDOW_MAX_ENTRIES",
-           "UNWATCHED_SIZE"]
+           "UNWATCHED_SIZE", "MIN_CHUNK"]
 
 #: The backends whose record points wait as copies of the weights.
 KEEPS_COPIES = ("tensorflow",)
@@ -33,6 +33,10 @@ KEEPS_COPIES = ("tensorflow",)
 #: The copies of one layer that wait hold at most this many weights (16 MiB
 #: of float32): 16 copies of a layer of 262,144 weights, 256 of one of 16,384.
 WINDOW_MAX_ENTRIES = 1 << 22
+
+#: A layer waits as copies only if this many of them fit (fewer if the
+#: window is smaller): wider layers are computed at once.
+MIN_CHUNK = 16
 
 #: The window's size when nothing reads the records before the epoch ends
 #: (no CSV, TensorBoard or live view): a call per 256 copies of a small layer.
@@ -96,10 +100,16 @@ class RecordWindow:
 
     def chunk(self, figures):
         """How many copies of the layer ``figures`` describes one call computes
-        (fewer than 2: each record is computed at once)."""
+        (fewer than 2: each record is computed at once).
+
+        As many as fit in ``WINDOW_MAX_ENTRIES``, up to ``size``; a layer of
+        which fewer than ``MIN_CHUNK`` (or ``size``) copies fit is computed
+        at once: its arithmetic outweighs a call, and padding its last chunk
+        would waste it."""
         if keras.backend.backend() not in KEEPS_COPIES:
             return 1
-        return min(self.size, WINDOW_MAX_ENTRIES // figures.weight_count)
+        fits = WINDOW_MAX_ENTRIES // figures.weight_count
+        return min(self.size, fits) if fits >= min(self.size, MIN_CHUNK) else 1
 
     def add(self, meta, figures, weights, activations=None, pairs=False, now=False):
         """Keep one layer's record point: a copy of ``weights``, computed with

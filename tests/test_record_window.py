@@ -145,20 +145,26 @@ def test_fetch_returns_records_in_the_order_added_and_empties_the_window():
 def test_the_copies_a_window_holds_are_bounded(monkeypatch):
     """A layer's copies are computed ``chunk`` at a time, as soon as that many
     wait: at most WINDOW_MAX_ENTRIES weights of a layer wait as copies,
-    however large the window. A layer of which 2 copies pass it is computed
-    at once."""
+    however large the window. A layer of which fewer than 16 copies (or
+    ``size``) fit is computed at once: padding its chunks would waste its
+    arithmetic."""
     figures = UnitFigures((64, 64))  # 4,160 weights
     weights = (np.ones((64, 64), "float32"), np.zeros(64, "float32"))
     assert RecordWindow(16).chunk(figures) == 16
     assert RecordWindow(2048).chunk(figures) == (1 << 22) // 4160  # 1,008 copies, 16 MiB
+    monkeypatch.setattr(record_window, "WINDOW_MAX_ENTRIES", 16 * 4160)
+    assert RecordWindow(256).chunk(figures) == 16
+    monkeypatch.setattr(record_window, "WINDOW_MAX_ENTRIES", 16 * 4160 - 1)
+    assert RecordWindow(256).chunk(figures) == 1  # 15 copies fit: at once
     monkeypatch.setattr(record_window, "WINDOW_MAX_ENTRIES", 3 * 4160)
-    window = RecordWindow(256)
+    window = RecordWindow(3)
     for step in range(4):
         window.add({"step": step}, figures, weights)
     waiting = [entry.copies is not None for entry in window._entries]
     assert waiting == [False, False, False, True]  # 3 computed in one call, 1 waits
     assert [meta["step"] for meta, _ in window.fetch()] == [0, 1, 2, 3]
     monkeypatch.setattr(record_window, "WINDOW_MAX_ENTRIES", 2 * 4160)
+    window = RecordWindow(2)
     window.add({}, figures, weights)
     assert window._entries[0].copies is not None  # two copies fit: it waits
     window.fetch()
