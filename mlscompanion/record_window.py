@@ -156,7 +156,14 @@ class RecordWindow:
         for group in waiting.values():
             chunk = max(self.chunk(group[0].figures), 1)
             for start in range(0, len(group), chunk):
-                self._compute(group[start:start + chunk], chunk)
+                piece = group[start:start + chunk]
+                if len(piece) == 1:  # e.g. ``history`` read every batch: no padded call
+                    entry = piece[0]
+                    entry.block = entry.figures.compute(entry.copies, entry.activations,
+                                                        pairs=entry.pairs)
+                    entry.copies = entry.activations = None
+                else:
+                    self._compute(piece, chunk)
         if not entries:
             return []
         starts, blocks, offset = {}, [], 0  # each block once

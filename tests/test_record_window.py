@@ -200,6 +200,29 @@ def test_a_chunk_is_one_call_of_chunk_copies_and_one_block_in_the_fetch(monkeypa
     records = window.fetch()
     assert calls == [(4, 2, 3), (4, 2, 3)] and joined == [2]
     assert [meta["step"] for meta, _ in records] == list(range(6))
+    # One waiting copy (``history`` read mid-epoch) is computed on its own,
+    # not padded to a call of 4 copies; the same figures as in a chunk.
+    kernel = rng.normal(size=(2, 3)).astype("float32")
+    for window_size in (4, 1):
+        window = RecordWindow(window_size)
+        window.add({}, figures, (kernel, np.zeros(3, "float32")))
+        alone = window.fetch()[0][1]
+        assert calls == [(4, 2, 3), (4, 2, 3)]
+        if window_size == 4:
+            first = alone
+    assert alone == pytest.approx(first, nan_ok=True)
+    in_chunk = RecordWindow(4)
+    for _ in range(4):
+        in_chunk.add({}, figures, (kernel, np.zeros(3, "float32")))
+    assert in_chunk.fetch()[-1][1]["rms_distance"] == pytest.approx(first["rms_distance"], rel=1e-6)
+    activations = rng.normal(size=(5, 3)).astype("float32")  # a probe's outputs
+    window = RecordWindow(4)
+    window.add({}, figures, (kernel, np.zeros(3, "float32")), activations)
+    correlation = window.fetch()[0][1]["mean_abs_correlation"]
+    want = figures.decode(keras.ops.convert_to_numpy(
+        figures.compute((kernel, np.zeros(3, "float32")), activations)))
+    assert correlation == pytest.approx(want["mean_abs_correlation"], rel=1e-6)
+    assert not np.isnan(correlation)
 
 
 def test_a_torch_snapshot_holds_no_autograd_graph():
