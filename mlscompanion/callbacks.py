@@ -359,10 +359,10 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         self._setup()
         self._sinks.open(self._history, log_dir=self.log_dir, live=self.live)
         self._fetch()
-        # Nothing reads the records before the epoch ends: let more wait.
-        watched = self._sinks.watched
-        self._window = RecordWindow(
-            self.fetch_every if watched else max(self.fetch_every, UNWATCHED_SIZE))
+        # A sink bounds how long records wait (fetch_every); with none, nothing
+        # reads them before the epoch ends, so more wait and share a call.
+        self._window = RecordWindow(self.fetch_every if self._sinks.watched
+                                    else max(self.fetch_every, UNWATCHED_SIZE))
         self._need_start_record = True
 
     def on_epoch_begin(self, epoch, logs=None):

@@ -123,8 +123,7 @@ class RecordWindow:
         self._entries.append(entry)
         chunk = 1 if now else self.chunk(figures)
         if chunk < 2:
-            entry.block = figures.compute(weights, activations, pairs=pairs)
-            entry.activations = None
+            self._compute_alone(entry, weights)
             return
         entry.copies = tuple(snapshot(weight) for weight in weights)
         group = self._waiting.setdefault((figures, pairs), [])
@@ -134,10 +133,19 @@ class RecordWindow:
             del self._waiting[(figures, pairs)]
 
     @staticmethod
-    def _compute(group, chunk):
+    def _compute_alone(entry, weights):
+        """Fill in one entry's figures with a call of its own."""
+        entry.block = entry.figures.compute(weights, entry.activations, pairs=entry.pairs)
+        entry.copies = entry.activations = None
+
+    def _compute(self, group, chunk):
         """Fill in the figures of ``group`` (copies of one layer) in one call
         of ``chunk`` copies; a shorter group is padded with its last copy, so
-        each layer traces one call and an epoch's leftovers cost one call."""
+        each layer traces one call and an epoch's leftovers cost one call. A
+        group of one (e.g. ``history`` read every batch) gets a call of its own."""
+        if len(group) == 1:
+            self._compute_alone(group[0], group[0].copies)
+            return
         padded = group + [group[-1]] * (chunk - len(group))
         first = group[0]
         weights = [ops.stack(copies) for copies in zip(*(entry.copies for entry in padded))]
@@ -156,14 +164,7 @@ class RecordWindow:
         for group in waiting.values():
             chunk = max(self.chunk(group[0].figures), 1)
             for start in range(0, len(group), chunk):
-                piece = group[start:start + chunk]
-                if len(piece) == 1:  # e.g. ``history`` read every batch: no padded call
-                    entry = piece[0]
-                    entry.block = entry.figures.compute(entry.copies, entry.activations,
-                                                        pairs=entry.pairs)
-                    entry.copies = entry.activations = None
-                else:
-                    self._compute(piece, chunk)
+                self._compute(group[start:start + chunk], chunk)
         if not entries:
             return []
         starts, blocks, offset = {}, [], 0  # each block once
