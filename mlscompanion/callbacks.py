@@ -166,6 +166,7 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         self._pending_steps = 0
         self._ready = False
         self._tracked = []
+        self._variables = []
         self._figures = {}
         self._probe_forward = None
         self._probe_slots = []
@@ -199,6 +200,7 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
     # ----- setup -------------------------------------------------------
     def _setup(self):
         self._tracked = resolve_layers(self.model, self.layers)
+        self._variables = [None] * len(self._tracked)  # read through the layer
         self._figures = {
             tracked.name: UnitFigures(
                 tracked.shapes, tol=self.tol, pair_limit=self.pair_limit,
@@ -294,7 +296,7 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
             meta = {"epoch": self._epoch, "step": step, "layer": layer.name,
                     "units": layer.units, "sampled_units": figures.units}
             self._window.add(
-                meta, figures, layer.weights(),
+                meta, figures, self._variables[index] or layer.weights(),
                 None if activations is None else activations[index],
                 pairs=all_pairs or figures.units <= self.pair_figures_limit, now=all_pairs)
             self._seen.add((step, layer.name))
@@ -357,6 +359,9 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
     # ----- Keras hooks -------------------------------------------------
     def on_train_begin(self, logs=None):
         self._setup()
+        # The layers cannot change during fit: their variables are read
+        # without Keras' lookups (None: through the layer, e.g. on JAX).
+        self._variables = [tracked.variables() for tracked in self._tracked]
         self._sinks.open(self._history, log_dir=self.log_dir, live=self.live)
         self._fetch()
         # A sink bounds how long records wait (fetch_every); with none, nothing
@@ -396,5 +401,6 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self._fetch()
+        self._variables = [None] * len(self._tracked)
         self._sinks.flush()  # after Keras' progress bar finished its line
         self._sinks.close()

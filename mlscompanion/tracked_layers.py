@@ -49,6 +49,9 @@ __all__ = ["TrackedLayer", "describe_layer", "layers_of", "RNN_GATES"]
 #: Gate blocks per hidden unit, by recurrent layer.
 RNN_GATES = {keras.layers.SimpleRNN: 1, keras.layers.GRU: 3, keras.layers.LSTM: 4}
 
+#: The backends whose variables keep one tensor that training updates in place.
+UPDATED_IN_PLACE = ("tensorflow", "torch")
+
 _CONV = (keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D)
 _CONV_TRANSPOSE = (keras.layers.Conv1DTranspose, keras.layers.Conv2DTranspose,
                    keras.layers.Conv3DTranspose)
@@ -90,6 +93,23 @@ class TrackedLayer:
     def weights(self):
         """The weights holding the units, as tensors on their device."""
         return tuple(_value(getattr(self._owner, name)) for name in self._names)
+
+    def variables(self):
+        """The backend variables ``weights()`` returns, for a caller that
+        reads them many times while the layer cannot change (the tracker,
+        during ``fit``); None where reading again gives a new object:
+        a computed kernel (LoRA), or a backend that replaces a variable's
+        array at each update (JAX, NumPy).
+
+        TensorFlow and PyTorch update a variable in place, so the object
+        stays the same, and skipping Keras' attribute lookups at each read
+        matters when a record is taken every batch."""
+        if keras.backend.backend() not in UPDATED_IN_PLACE:
+            return None
+        sources = tuple(getattr(self._owner, name) for name in self._names)
+        if not all(isinstance(source, keras.Variable) for source in sources):
+            return None
+        return tuple(source.value for source in sources)
 
     def activations(self, output):
         """The layer's output (symbolic or not) with the units on the last axis."""

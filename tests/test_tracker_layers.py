@@ -280,3 +280,55 @@ def test_a_conv_net_is_tracked_during_fit():
     assert [r["step"] for r in tracker.history] == [0, 2, 4]
     assert all(r["layer"] == "conv" and r["effective_width"] == 3 for r in tracker.history)
     assert all(0 <= r["mean_abs_correlation"] <= 1 for r in tracker.history)
+
+
+# ----- reading the weights: once per fit, through the layer otherwise -------
+def lora_dense():
+    """A Dense(4) whose LoRA kernel (base + a @ b) differs from its base kernel."""
+    model = sequential((3,), keras.layers.Dense(4, name="dense"))
+    model.compile(loss="mse", optimizer=keras.optimizers.SGD(0.1))
+    return model
+
+
+def lora_on(layer):
+    layer.enable_lora(2)
+    layer.lora_kernel_b.assign(np.arange(8, dtype="float32").reshape(2, 4) / 8)  # moves units apart
+
+
+def test_variables_are_the_backend_variables_unless_reading_again_differs():
+    """TensorFlow and PyTorch update a variable in place, so the tracker may
+    keep its object for a fit; a LoRA kernel is computed and JAX replaces
+    its arrays, so there the tracker reads through the layer each time."""
+    layer = lora_dense().get_layer("dense")
+    tracked = describe_layer(layer)
+    variables = tracked.variables()
+    if keras.backend.backend() == "jax":
+        assert variables is None
+    else:
+        assert variables[0] is layer.kernel.value and variables[1] is layer.bias.value
+        assert tracked.variables()[0] is variables[0]
+    lora_on(layer)
+    assert describe_layer(layer).variables() is None
+
+
+def test_a_lora_kernel_is_recorded_as_the_layer_computes_it():
+    """The LoRA kernel, not its frozen base, both during fit (where only the
+    LoRA factors train) and in a record() after a fit that had no LoRA."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(32, 3)).astype("float32"), rng.normal(size=(32, 4)).astype("float32")
+    model = lora_dense()
+    layer = model.get_layer("dense")
+    tracker = NeuronDifferentiation(layers=["dense"], every=1)
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0, callbacks=[tracker])
+    base = oracle(*weights(layer))
+    lora_on(layer)
+    (record,) = tracker.record(step=100)  # step 2 (this fit's end) is recorded already
+    want = oracle(keras.ops.convert_to_numpy(layer.kernel), keras.ops.convert_to_numpy(layer.bias))
+    assert want["rms_distance"] != pytest.approx(base["rms_distance"], rel=1e-3)
+    assert_agrees(record, want)
+    model.compile(loss="mse", optimizer=keras.optimizers.SGD(0.01))  # LoRA's new variables
+    tracker = NeuronDifferentiation(layers=["dense"], every=1)  # the new optimizer counts from 0
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0, callbacks=[tracker])
+    assert [r["step"] for r in tracker.history] == [0, 1, 2]
+    want = oracle(keras.ops.convert_to_numpy(layer.kernel), keras.ops.convert_to_numpy(layer.bias))
+    assert_agrees(tracker.history[-1], want)
