@@ -24,7 +24,7 @@ transfer, and the figures are the same.
 import keras
 from keras import ops
 
-__all__ = ["RecordWindow", "snapshot", "KEEPS_COPIES", "WINDOW_MAX_ENTRIES",
+__all__ = ["RecordWindow", "snapshot", "stack_copies", "KEEPS_COPIES", "WINDOW_MAX_ENTRIES",
            "UNWATCHED_SIZE", "MIN_CHUNK"]
 
 #: The backends whose record points wait as copies of the weights.
@@ -66,6 +66,18 @@ def snapshot(value):
         with torch.no_grad():
             return ops.copy(value)
     return ops.copy(value)
+
+
+def stack_copies(copies):
+    """``copies`` (snapshots of one weight, one dtype) stacked on a new first
+    axis, on their device. Under TensorFlow one ``Pack`` op: ``ops.stack``
+    first checks each copy's dtype, which for 256 small copies costs more
+    than the stacking (about 0.5 ms against 0.15 ms on two CPU cores)."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.raw_ops.Pack(values=copies, axis=0)
+    return ops.stack(copies)
 
 
 class _Entry:
@@ -148,9 +160,9 @@ class RecordWindow:
             return
         padded = group + [group[-1]] * (chunk - len(group))
         first = group[0]
-        weights = [ops.stack(copies) for copies in zip(*(entry.copies for entry in padded))]
+        weights = [stack_copies(copies) for copies in zip(*(entry.copies for entry in padded))]
         activations = (None if first.activations is None
-                       else ops.stack([entry.activations for entry in padded]))
+                       else stack_copies([entry.activations for entry in padded]))
         block = first.figures.compute_many(weights, activations, pairs=first.pairs)
         for row, entry in enumerate(group):
             entry.block, entry.row, entry.copies, entry.activations = block, row, None, None
@@ -173,7 +185,8 @@ class RecordWindow:
                 starts[id(entry.block)] = offset
                 blocks.append(entry.block)
                 offset += int(entry.block.shape[0])
-        host = ops.convert_to_numpy(ops.concatenate(blocks, axis=0))
+        host = ops.convert_to_numpy(blocks[0] if len(blocks) == 1
+                                    else ops.concatenate(blocks, axis=0)).tolist()
         records = []
         for entry in entries:
             size = entry.figures.size

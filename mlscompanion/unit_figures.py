@@ -374,11 +374,12 @@ class UnitFigures:
             activations, layout=self.layout, pairs=bool(pairs))
 
     def decode(self, vector, pairs=False):
-        """A dict of plain Python numbers from one vector fetched to the host.
+        """A dict of plain Python numbers from one vector fetched to the host
+        (an array, or a list of floats).
 
         ``pairs`` says whether the record was taken with ``pairs=True``.
         """
-        values = np.asarray(vector, dtype="float64").tolist()
+        values = vector.tolist() if isinstance(vector, np.ndarray) else list(vector)
         figures = dict(zip(SCALARS, values))
         width = figures["effective_width"]
         figures["effective_width"] = int(width) if math.isfinite(width) else _NAN

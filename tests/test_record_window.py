@@ -116,6 +116,15 @@ def test_a_snapshot_keeps_the_value_it_was_taken_at():
                                   np.arange(6, dtype="float32").reshape(2, 3))
 
 
+def test_copies_stack_on_a_new_first_axis_like_ops_stack():
+    copies = [snapshot(keras.Variable(np.full((2, 3), step, "float32")).value)
+              for step in range(4)]
+    stacked = record_window.stack_copies(copies)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(stacked),
+                                  keras.ops.convert_to_numpy(keras.ops.stack(copies)))
+    assert tuple(stacked.shape) == (4, 2, 3)
+
+
 def test_fetch_returns_records_in_the_order_added_and_empties_the_window():
     """Two layers and a record taken with pair figures in between: computed in
     groups, returned as added."""

@@ -224,6 +224,17 @@ def test_decode_leaves_pair_distances_out_unless_asked():
     assert type(decoded["effective_width"]) is int and decoded["effective_width"] == 3
 
 
+def test_decode_takes_the_list_of_a_fetched_block_as_it_takes_the_array():
+    kernel, bias = layer("random", units=3)
+    figures, vector = figures_vector(kernel, bias, pairs=True)
+    from_list = figures.decode(vector.tolist(), pairs=True)
+    np.testing.assert_equal(from_list, figures.decode(vector, pairs=True))  # NaN == NaN here
+    pairs = from_list.pop("pair_distances")
+    assert all(type(value) is float for value in pairs) and len(pairs) == 3
+    assert all(type(value) in (int, float) for value in from_list.values())
+    assert type(from_list["effective_width"]) is int
+
+
 def test_a_call_without_pairs_or_bias_is_the_cheap_record_of_a_zero_bias():
     rng = np.random.default_rng(9)
     kernel = rng.normal(size=(3, 3, 2, 4)).astype("float32")  # conv: shape[1] != units
