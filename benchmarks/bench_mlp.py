@@ -93,13 +93,13 @@ def main():
     chosen = list(variants) if args.only is None else args.only.split(",")
     print(f"3 x Dense(1024) MLP, {len(x)} x 784 rows, batch {BATCH}, {args.epochs} epochs, "
           f"{args.repeats} interleaved repeats; {device_name()}")
-    print(f"{'measure':<34}{'plain s':>9}{'variant s':>11}{'ratio':>8}")
+    print(f"{'measure':<34}{'plain s':>9}{'variant s':>11}{'ratio':>8}{'paired':>8}")
     for key in chosen:  # warm-up: compile the tracker's figures once per shape
         variants[key][1]()
     for key in chosen:
         name, variant = variants[key]
-        r, b, v = ratio(variant, plain, args.repeats)
-        print(f"{name:<34}{b:>9.3f}{v:>11.3f}{r:>8.3f}", flush=True)
+        r, b, v, paired = ratio(variant, plain, args.repeats)
+        print(f"{name:<34}{b:>9.3f}{v:>11.3f}{r:>8.3f}{paired:>8.3f}", flush=True)
     # The tracker's own time inside fit (its hooks), median over the timed fits
     # (warm-up included): 1 + share is the ratio if nothing else slowed the fit.
     for every, values in shares.items():

@@ -99,13 +99,13 @@ def main():
         lambda: time_import("import mlscompanion.callbacks, mlscompanion.constraints, mlscompanion.initializers, "
                             "mlscompanion.tying, mlscompanion.seeding", n),
         lambda: time_import("import keras", n), n)))
-    print(f"{'measure':<40}{'baseline s':>11}{'variant s':>11}{'ratio':>8}{'target':>8}")
-    for name, target, (r, b, v) in rows:
+    print(f"{'measure':<40}{'baseline s':>11}{'variant s':>11}{'ratio':>8}{'paired':>8}{'target':>8}")
+    for name, target, (r, b, v, paired) in rows:
         if target is None:
-            print(f"{name:<40}{b:>11.3f}{v:>11.3f}{r:>8.3f}{'-':>8}")
+            print(f"{name:<40}{b:>11.3f}{v:>11.3f}{r:>8.3f}{paired:>8.3f}{'-':>8}")
             continue
         flag = "" if r <= target else "  (over target)"
-        print(f"{name:<40}{b:>11.3f}{v:>11.3f}{r:>8.3f}{target:>8.2f}{flag}")
+        print(f"{name:<40}{b:>11.3f}{v:>11.3f}{r:>8.3f}{paired:>8.3f}{target:>8.2f}{flag}")
     # The tracker's own time inside fit (its hooks), median over the timed fits:
     # 1 + share is what the ratio would be if nothing else slowed the fit.
     for every, values in shares.items():

@@ -1,12 +1,13 @@
 """Interleaved timing shared by the benchmark scripts.
 
     from timing import ratio, timed_hooks
-    r, base_s, variant_s = ratio(lambda: fit(tracked=True), lambda: fit(), repeats=5)
+    r = ratio(lambda: fit(tracked=True), lambda: fit(), repeats=5)   # r.ratio, r.paired, ...
     tracker = timed_hooks(NeuronDifferentiation(every=1))   # tracker.hook_seconds after fit
 """
 
 import statistics
 import time
+from typing import NamedTuple
 
 #: The hooks NeuronDifferentiation defines (wrapping others would change how
 #: Keras dispatches them).
@@ -14,11 +15,22 @@ TRACKER_HOOKS = ("on_train_begin", "on_epoch_begin", "on_train_batch_begin", "on
                  "on_train_end")
 
 
+class Ratio(NamedTuple):
+    """A variant's time against its baseline's: ``ratio`` (of the medians),
+    the two medians in seconds, and ``paired``: the median of each pair's
+    ratio, which a machine slowed for several runs in a row (both sides of
+    the pairs then) moves less than it moves the ratio of medians."""
+
+    ratio: float
+    baseline: float
+    variant: float
+    paired: float
+
+
 def ratio(variant, baseline, repeats):
-    """(median variant / median baseline, median baseline, median variant),
-    timing baseline and variant alternately, so a busy machine slows both
-    alike, and in the order A B, B A, A B, ... so neither side is always the
-    first (or second) of a pair."""
+    """Time ``baseline`` and ``variant`` alternately, ``repeats`` times each,
+    so a busy machine slows both alike, in the order A B, B A, A B, ... so
+    neither side is always the first (or second) of a pair; return a ``Ratio``."""
     base, var = [], []
     for index in range(repeats):
         if index % 2:
@@ -27,7 +39,9 @@ def ratio(variant, baseline, repeats):
         else:
             base.append(baseline())
             var.append(variant())
-    return statistics.median(var) / statistics.median(base), statistics.median(base), statistics.median(var)
+    paired = statistics.median(v / b for v, b in zip(var, base))
+    return Ratio(statistics.median(var) / statistics.median(base), statistics.median(base),
+                 statistics.median(var), paired)
 
 
 def timed_hooks(callback, hooks=TRACKER_HOOKS):
