@@ -228,11 +228,13 @@ def test_decode_takes_the_list_of_a_fetched_block_as_it_takes_the_array():
     kernel, bias = layer("random", units=3)
     figures, vector = figures_vector(kernel, bias, pairs=True)
     from_list = figures.decode(vector.tolist(), pairs=True)
-    np.testing.assert_equal(from_list, figures.decode(vector, pairs=True))  # NaN == NaN here
-    pairs = from_list.pop("pair_distances")
-    assert all(type(value) is float for value in pairs) and len(pairs) == 3
-    assert all(type(value) in (int, float) for value in from_list.values())
-    assert type(from_list["effective_width"]) is int
+    from_array = figures.decode(vector, pairs=True)
+    np.testing.assert_equal(from_list, from_array)  # NaN == NaN here
+    for decoded in (from_list, from_array):  # plain Python numbers, never NumPy scalars
+        pairs = decoded.pop("pair_distances")
+        assert all(type(value) is float for value in pairs) and len(pairs) == 3
+        assert all(type(value) in (int, float) for value in decoded.values())
+        assert type(decoded["effective_width"]) is int
 
 
 def test_a_call_without_pairs_or_bias_is_the_cheap_record_of_a_zero_bias():
