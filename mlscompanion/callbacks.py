@@ -317,6 +317,23 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         self._sinks.send(new)
         return new
 
+    def _warn_if_steps_restart(self, step):
+        """A fit that starts before this tracker's last record skips the
+        steps it repeats (records are kept once per step and layer). A run
+        resumed from a CSV drops the later records instead (_check_rollback)."""
+        if self._check_rollback or not self._seen:
+            return
+        last = max(seen for seen, _ in self._seen)
+        if step < last:
+            warnings.warn(
+                f"NeuronDifferentiation: this fit starts at step {step} but the "
+                f"tracker already holds records up to step {last} (the step "
+                "count restarts when the model is compiled again). Steps it "
+                "recorded before are not recorded again: pass a new "
+                "NeuronDifferentiation to each new run.",
+                stacklevel=3,
+            )
+
     def _warn_if_nan(self, record):
         name = record["layer"]
         if isinstance(record["effective_width"], float) and name not in self._nan_warned:
@@ -380,6 +397,7 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
             # on_train_begin has run, so BackupAndRestore has restored the
             # weights and the step count.
             self._need_start_record = False
+            self._warn_if_steps_restart(self._epoch_start_step)
             self._record_point(self._epoch_start_step, all_pairs=True)
 
     # Batch-begin, not batch-end: Keras dispatches batch-end hooks

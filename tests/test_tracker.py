@@ -102,6 +102,29 @@ def test_nan_weights_are_recorded_as_nan_with_a_warning():
     assert math.isnan(history[0]["effective_width"])
 
 
+def test_a_fit_that_restarts_the_step_count_warns_that_it_skips_recorded_steps():
+    """compile() again starts a new optimizer at step 0: the tracker keeps one
+    record per step, so the steps it holds are not recorded again, and it
+    says so. A fit that continues the count is silent."""
+    import warnings
+
+    x, y = coffee(reps=1)
+    model = compiled(mlc.models.coffee_model())
+    tracker = NeuronDifferentiation(layers=["layer1"])
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[tracker])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[tracker])  # steps 14 to 21
+    assert [r["step"] for r in tracker.history] == [0, 7, 14, 21]
+    compiled(model)
+    with pytest.warns(UserWarning, match="starts at step 0 but the tracker already holds "
+                                         "records up to step 21") as caught:
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[tracker])
+    (message,) = [str(w.message) for w in caught if "starts at step" in str(w.message)]
+    assert "new NeuronDifferentiation" in message
+    assert [r["step"] for r in tracker.history] == [0, 7, 14, 21]  # steps 0 and 7 were recorded
+
+
 @pytest.mark.parametrize("kwargs, pattern", [
     (dict(every=0), "every"), (dict(every="batch"), "every"), (dict(tol=-1), "tol"),
 ])
