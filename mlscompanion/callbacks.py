@@ -10,7 +10,8 @@ This module holds the callback: its life cycle in ``fit`` and when to
 record. The figures are computed on the device that holds the weights
 (``mlscompanion.unit_figures``), where record points wait until they are
 fetched (``mlscompanion.record_window``); a record's columns are listed in
-``mlscompanion.records``; fetched records go to a ``SinkGroup`` (a CSV file,
+``mlscompanion.records``, and the records held, one per step and layer, are
+a ``RecordLog`` (``mlscompanion.record_log``); fetched records go to a ``SinkGroup`` (a CSV file,
 TensorBoard, a live figure: ``mlscompanion.sinks``); ``from_csv``, ``plot``
 and the other views of a history are in ``mlscompanion.history_views``.
 """
@@ -24,6 +25,7 @@ from keras import ops
 from mlscompanion import _validation
 from mlscompanion.history_views import HistoryViews
 from mlscompanion.probes import Probe
+from mlscompanion.record_log import RecordLog
 from mlscompanion.record_window import UNWATCHED_SIZE, RecordWindow
 from mlscompanion.records import RECORD_FIELDS
 from mlscompanion.sinks.group import SinkGroup
@@ -161,7 +163,7 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         self.fetch_every = _validation.check_int(fetch_every, "fetch_every")
         self.live = live
         self.log_dir = None if log_dir is None else os.fspath(log_dir)
-        self._history = []
+        self._log = RecordLog()
         self._window = RecordWindow(self.fetch_every)
         self._pending_steps = 0
         self._ready = False
@@ -171,7 +173,6 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         self._probe_forward = None
         self._probe_slots = []
         self._sinks = SinkGroup()
-        self._seen = set()
         self._nan_warned = set()
         self._check_rollback = False
         self._need_start_record = False
@@ -226,28 +227,8 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
                 "line was dropped.",
                 stacklevel=4,
             )
-        previous = csv_sink.previous
-        self._history.extend(previous)
-        self._seen.update((r["step"], r["layer"]) for r in previous)
-        self._check_rollback = bool(previous)
-
-    def _drop_records_after(self, step):
-        """Forget records past ``step``: the run resumed from an earlier backup."""
-        self._check_rollback = False
-        stale = [r for r in self._history if r["step"] > step]
-        if not stale:
-            return
-        warnings.warn(
-            f"NeuronDifferentiation: training resumed at step {step} (e.g. "
-            "from keras.callbacks.BackupAndRestore) but "
-            f"{self.csv_path} holds {len(stale)} records made after that step "
-            "by the interrupted run. They are dropped and will be recorded "
-            "again as training passes those steps.",
-            stacklevel=3,
-        )
-        self._history = [r for r in self._history if r["step"] <= step]
-        self._seen = {(r["step"], r["layer"]) for r in self._history}
-        self._sinks.rewrite(self._history)
+        self._log.load(csv_sink.previous)
+        self._check_rollback = bool(csv_sink.previous)
 
     # ----- recording ---------------------------------------------------
     def _current_step(self):
@@ -281,13 +262,12 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         self._require_model()  # on JAX, reading self.model syncs the weights
         if not self._ready:
             self._setup()
-        if self._check_rollback:
-            self._drop_records_after(step)
-        todo = [
-            (index, layer)
-            for index, layer in enumerate(self._tracked)
-            if (step, layer.name) not in self._seen
-        ]
+        if self._check_rollback:  # the first record since the CSV was read
+            self._check_rollback = False
+            if self._log.drop_after(step, self.csv_path):
+                self._sinks.rewrite(self._log.records)
+        todo = [(index, layer) for index, layer in enumerate(self._tracked)
+                if not self._log.taken(step, layer.name)]
         if not todo:
             return
         activations = self._activations()
@@ -299,7 +279,7 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
                 meta, figures, self._variables[index] or layer.weights(),
                 None if activations is None else activations[index],
                 pairs=all_pairs or figures.units <= self.pair_figures_limit, now=all_pairs)
-            self._seen.add((step, layer.name))
+            self._log.take(step, layer.name)
         self._pending_steps += 1
 
     def _fetch(self):
@@ -313,26 +293,9 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
             new.append({field: record[field] for field in RECORD_FIELDS})
         if not new:
             return []
-        self._history.extend(new)
+        self._log.extend(new)
         self._sinks.send(new)
         return new
-
-    def _warn_if_steps_restart(self, step):
-        """A fit that starts before this tracker's last record skips the
-        steps it repeats (records are kept once per step and layer). A run
-        resumed from a CSV drops the later records instead (_check_rollback)."""
-        if self._check_rollback or not self._seen:
-            return
-        last = max(seen for seen, _ in self._seen)
-        if step < last:
-            warnings.warn(
-                f"NeuronDifferentiation: this fit starts at step {step} but the "
-                f"tracker already holds records up to step {last} (the step "
-                "count restarts when the model is compiled again). Steps it "
-                "recorded before are not recorded again: pass a new "
-                "NeuronDifferentiation to each new run.",
-                stacklevel=3,
-            )
 
     def _warn_if_nan(self, record):
         name = record["layer"]
@@ -366,12 +329,13 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
     def history(self):
         """Every record so far, oldest first (fetches pending records first)."""
         self._fetch()
-        return self._history
+        return self._log.records
 
     @history.setter
     def history(self, records):
+        """Replace the records; their steps count as recorded."""
         self._window, self._pending_steps = RecordWindow(self.fetch_every), 0
-        self._history = list(records)
+        self._log = RecordLog(records)
 
     # ----- Keras hooks -------------------------------------------------
     def on_train_begin(self, logs=None):
@@ -379,7 +343,7 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         # The layers cannot change during fit: their variables are read
         # without Keras' lookups (None: through the layer, e.g. on JAX).
         self._variables = [tracked.variables() for tracked in self._tracked]
-        self._sinks.open(self._history, log_dir=self.log_dir, live=self.live)
+        self._sinks.open(self._log.records, log_dir=self.log_dir, live=self.live)
         self._fetch()
         # A sink bounds how long records wait (fetch_every); with none, nothing
         # reads them before the epoch ends, so more wait and share a call.
@@ -397,7 +361,8 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
             # on_train_begin has run, so BackupAndRestore has restored the
             # weights and the step count.
             self._need_start_record = False
-            self._warn_if_steps_restart(self._epoch_start_step)
+            if not self._check_rollback:  # a resumed run drops records instead
+                self._log.warn_if_restarted(self._epoch_start_step)
             self._record_point(self._epoch_start_step, all_pairs=True)
 
     # Batch-begin, not batch-end: Keras dispatches batch-end hooks
