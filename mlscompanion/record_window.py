@@ -17,8 +17,9 @@ up to ``size`` copies, and at most ``WINDOW_MAX_ENTRIES`` weights. Under
 JAX a call costs about 0.05 ms, as much as the copies would, and PyTorch
 runs its ops eagerly either way: there, and for layers of which 16 copies
 would pass ``WINDOW_MAX_ENTRIES`` (their arithmetic outweighs the call),
-the figures are computed at once, still on the device. Either way the fetch brings every record to the host in one
-transfer, and the figures are the same.
+the figures are computed at once, still on the device. Either way the
+fetch brings every record to the host in one transfer, and the figures are
+the same.
 """
 
 import keras
