@@ -257,7 +257,8 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
 
         ``all_pairs``: pair figures for every layer, not only the narrow
         ones. Those records (when training starts, at epoch ends, and in
-        ``record()``) are few and computed at once.
+        ``record()``) are few and fetched next: computed at once, or with
+        the copies of their layer that wait.
         """
         self._require_model()  # on JAX, reading self.model syncs the weights
         if not self._ready:

@@ -130,12 +130,13 @@ class RecordWindow:
         its figures computed at once. Nothing is fetched.
 
         ``meta``: the record's other columns, returned with its figures.
-        ``now``: compute at once (a record that is fetched next anyway).
+        ``now``: a record that is fetched next anyway: computed at once,
+        unless copies of its layer wait, which it joins (one call, not two).
         """
         entry = _Entry(meta, figures, pairs, activations)
         self._entries.append(entry)
-        chunk = 1 if now else self.chunk(figures)
-        if chunk < 2:
+        chunk = self.chunk(figures)
+        if chunk < 2 or (now and (figures, pairs) not in self._waiting):
             self._compute_alone(entry, weights)
             return
         entry.copies = tuple(snapshot(weight) for weight in weights)

@@ -256,3 +256,38 @@ def test_a_record_fetched_next_is_computed_at_once():
     figures = window.fetch()[0][1]
     assert figures["effective_width"] == 1
     assert figures["pair_distances"] is None  # pairs=False unless asked
+
+
+def test_a_record_fetched_next_joins_the_copies_of_its_layer_that_wait(monkeypatch):
+    """An epoch-end record, when the epoch's last copies of its layer wait
+    (same figures, same pairs), is computed with them: one call, not two,
+    and the figures it would have alone. Copies with other pairs do not take it."""
+    figures = UnitFigures((2, 3))
+    calls = []
+    compute, compute_many = figures.compute, figures.compute_many
+    monkeypatch.setattr(figures, "compute", lambda *args, **kwargs: (
+        calls.append("alone"), compute(*args, **kwargs))[1])
+    monkeypatch.setattr(figures, "compute_many", lambda *args, **kwargs: (
+        calls.append("many"), compute_many(*args, **kwargs))[1])
+    rng = np.random.default_rng(2)
+    weights = [(rng.normal(size=(2, 3)).astype("float32"), rng.normal(size=3).astype("float32"))
+               for _ in range(3)]
+    window = RecordWindow(16)
+    window.add({"step": 1}, figures, weights[0], pairs=True)
+    window.add({"step": 2}, figures, weights[1], pairs=True)
+    window.add({"step": 3}, figures, weights[2], pairs=True, now=True)
+    assert calls == []  # it waits with the others
+    joined = window.fetch()
+    assert calls == ["many"] and [meta["step"] for meta, _ in joined] == [1, 2, 3]
+    alone = RecordWindow(16)
+    alone.add({"step": 3}, figures, weights[2], pairs=True, now=True)
+    assert calls == ["many", "alone"]  # nothing waits: computed at once
+    want = alone.fetch()[0][1]
+    assert joined[-1][1]["effective_width"] == want["effective_width"]
+    for name in FIGURES[1:]:
+        assert joined[-1][1][name] == pytest.approx(want[name], rel=1e-6, nan_ok=True), name
+    np.testing.assert_allclose(joined[-1][1]["pair_distances"], want["pair_distances"], rtol=1e-6)
+    other = RecordWindow(16)
+    other.add({"step": 1}, figures, weights[0], pairs=False)
+    other.add({"step": 2}, figures, weights[1], pairs=True, now=True)
+    assert calls == ["many", "alone", "alone"]  # the waiting copy has no pair figures
