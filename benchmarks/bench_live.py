@@ -8,11 +8,11 @@ tracker on layer1 with the 200 roasts as probe).
 
 The notebook mode is forced on and the display is a fake handle, so it runs
 headless: every redraw makes the figure and its PNG, as in Jupyter; only
-the kernel's sending of the PNG is left out. Interleaved medians (A, B, A,
-B, ...), each variant run once before the timing. On a busy machine the
-ratio of medians is noisy; the share of the fit spent drawing (the live
-sink's own ``draw_seconds`` over the fit's time) is not, and it is what the
-target is about.
+the kernel's sending of the PNG is left out. Interleaved medians
+(``timing.ratio``), each variant run once before the timing. On a busy
+machine the ratio of medians is noisy; the share of the fit spent drawing
+(the live sink's own ``draw_seconds`` over the fit's time) is not, and it
+is what the target is about.
 """
 
 import argparse
@@ -27,6 +27,7 @@ import keras  # noqa: E402
 import mlscompanion as mlc  # noqa: E402
 from mlscompanion.callbacks import NeuronDifferentiation  # noqa: E402
 from mlscompanion.sinks import LiveSink  # noqa: E402
+from timing import ratio  # noqa: E402
 
 
 class FakeHandle:
@@ -60,15 +61,18 @@ def time_fit(x, y, probe, epochs, tracker_kwargs=None, live=False):
 
 
 def compare(variant, baseline, repeats):
-    base, var, draws, shares = [], [], [], []
-    for _ in range(repeats):
-        base.append(baseline()[0])
+    """``timing.ratio`` of the two fits, and the variant's median redraws and
+    drawing share."""
+    draws, shares = [], []
+
+    def live():
         seconds, (count, drawing) = variant()
-        var.append(seconds)
         draws.append(count)
         shares.append(drawing / seconds)
-    b, v = statistics.median(base), statistics.median(var)
-    return v / b, b, v, statistics.median(draws), statistics.median(shares)
+        return seconds
+
+    timed = ratio(live, lambda: baseline()[0], repeats)
+    return timed, statistics.median(draws), statistics.median(shares)
 
 
 def main():
@@ -96,12 +100,13 @@ def main():
         ("live, every epoch vs plain fit", None,
          compare(run({}, live=True), run(), args.repeats)),
     ]
-    print(f"{'measure':<34}{'baseline s':>11}{'variant s':>11}{'ratio':>8}"
+    print(f"{'measure':<34}{'baseline s':>11}{'variant s':>11}{'ratio':>8}{'paired':>8}"
           f"{'redraws':>9}{'drawing':>9}{'target':>8}")
-    for name, target, (r, b, v, draws, share) in rows:
+    for name, target, (timed, draws, share) in rows:
         flag = "" if target is None or share <= target else "  (over target)"
         shown = "-" if target is None else f"{target:.0%}"
-        print(f"{name:<34}{b:>11.2f}{v:>11.2f}{r:>8.3f}{draws:>9.0f}{share:>9.1%}{shown:>8}{flag}")
+        print(f"{name:<34}{timed.baseline:>11.2f}{timed.variant:>11.2f}{timed.ratio:>8.3f}"
+              f"{timed.paired:>8.3f}{draws:>9.0f}{share:>9.1%}{shown:>8}{flag}")
 
 
 if __name__ == "__main__":

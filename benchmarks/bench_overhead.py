@@ -24,6 +24,9 @@ from mlscompanion.record_window import snapshot  # noqa: E402
 from mlscompanion.tracked_layers import describe_layer  # noqa: E402
 from timing import ratio, timed_hooks  # noqa: E402
 
+#: The batch size of every timed fit (Keras' default, written out).
+BATCH = 32
+
 
 def coffee_data(reps):
     X, y = mlc.datasets.load_coffee_data()
@@ -62,9 +65,10 @@ class ReadsOnly(keras.callbacks.Callback):
 
 def time_fit(x, y, epochs, tied=False, callbacks=()):
     model = build(tied)
-    model.fit(x[:64], y[:64], epochs=1, verbose=0)  # trace outside the timing (len(x) % 32 == 0: no retrace)
+    # trace outside the timing (len(x) % BATCH == 0: no retrace)
+    model.fit(x[:2 * BATCH], y[:2 * BATCH], batch_size=BATCH, epochs=1, verbose=0)
     start = time.perf_counter()
-    model.fit(x, y, epochs=epochs, verbose=0, callbacks=list(callbacks))
+    model.fit(x, y, batch_size=BATCH, epochs=epochs, verbose=0, callbacks=list(callbacks))
     return time.perf_counter() - start
 
 
@@ -84,7 +88,8 @@ def main():
     # fit reuses the traced step instead of tracing a partial last batch.
     reps, epochs = (16, 2) if args.quick else (48, 3)
     x, y = coffee_data(reps)
-    print(f"coffee model, {len(x)} rows x {epochs} epochs (batch 32), {args.repeats} interleaved repeats")
+    print(f"coffee model, {len(x)} rows x {epochs} epochs (batch {BATCH}), "
+          f"{args.repeats} interleaved repeats")
     rows = []
     plain = lambda: time_fit(x, y, epochs)  # noqa: E731
     track = mlc.callbacks.NeuronDifferentiation
@@ -92,14 +97,14 @@ def main():
     for warm_up in (lambda: time_fit(x, y, 1, callbacks=[track(every=1)]),
                     lambda: time_fit(x, y, 1, tied=True)):
         warm_up()
-    shares = {}
+    shares, batches = {}, len(x) // BATCH * epochs
 
     def timed(label, make):
         def run():
             callback = timed_hooks(make())
             seconds = time_fit(x, y, epochs, callbacks=[callback])
             shares.setdefault(label, []).append((callback.hook_seconds / seconds,
-                                                 callback.hook_seconds / (len(x) // 32 * epochs)))
+                                                 callback.hook_seconds / batches))
             return seconds
         return run
 
