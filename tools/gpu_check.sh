@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Issue 8's checks on a GPU, in one run, for benchmarks/README.md's GPU table:
 #
-#     tools/gpu_check.sh [OUT_DIR]        # default OUT_DIR: gpu-check
+#     tools/gpu_check.sh [OUT_DIR]   # default gpu-check; relative to the repository root
 #
-# For each of JAX and PyTorch that Keras can run here:
+# For each of JAX and PyTorch (BACKENDS, default "jax torch") that Keras can
+# run here:
 #   1. benchmarks/bench_mlp.py: the tracker and the ties against a plain fit
 #      (ROWS rows, default 60000; REPEATS interleaved repeats, default 5);
 #   2. `mlscompanion snippet check` of tools/gpu_snippet.py (a seeded
@@ -30,7 +31,7 @@ step() {  # step NAME BACKEND SECONDS COMMAND...
   echo "$name $backend: exit $?" | tee -a "$summary"
 }
 
-for backend in jax torch; do
+for backend in ${BACKENDS:-jax torch}; do
   if ! KERAS_BACKEND=$backend python -c "import keras" >/dev/null 2>&1; then
     echo "$backend: Keras cannot run it here, skipped" | tee -a "$summary"
     continue
