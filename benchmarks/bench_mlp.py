@@ -36,9 +36,11 @@ def data(rows, features=784, classes=10, seed=0):
     return rng.random((rows, features), dtype=np.float32), rng.integers(0, classes, rows)
 
 
-def mlp(tied=False, width=1024, features=784):
+def mlp(tied=False, width=1024, features=784, constraint=None):
+    """``tied``: TieUnits on the hidden layers' kernels and biases;
+    ``constraint``: another constraint there instead."""
     mlc.set_seed(1234, deterministic=False)
-    tie = mlc.constraints.TieUnits([[0, 1], [2, 3]]) if tied else None
+    tie = mlc.constraints.TieUnits([[0, 1], [2, 3]]) if tied else constraint
     model = keras.Sequential(
         [keras.Input((features,))]
         + [keras.layers.Dense(width, activation="relu", name=f"dense{i + 1}",
@@ -49,8 +51,8 @@ def mlp(tied=False, width=1024, features=784):
     return model
 
 
-def timed_fit(x, y, epochs, tied=False, callbacks=()):
-    model = mlp(tied)
+def timed_fit(x, y, epochs, tied=False, callbacks=(), constraint=None):
+    model = mlp(tied, constraint=constraint)
     model.fit(x[:2 * BATCH], y[:2 * BATCH], epochs=1, batch_size=BATCH, verbose=0)
     start = time.perf_counter()
     model.fit(x, y, epochs=epochs, batch_size=BATCH, verbose=0, callbacks=list(callbacks))
@@ -68,7 +70,8 @@ def main():
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--only", default=None,
-                        help="comma-separated subset: epoch,every10,every1,ties")
+                        help="comma-separated subset: epoch,every10,every1,ties,constraint,"
+                             "ties_vs_constraint")
     args = parser.parse_args()
     x, y = data(args.rows)
     rows_whole = len(x) - len(x) % BATCH  # whole batches: no retrace of a short last batch
@@ -84,22 +87,31 @@ def main():
             return seconds
         return run
 
-    variants = {
-        "epoch": ("tracker every epoch", tracked("epoch")),
-        "every10": ("tracker every 10 batches", tracked(10)),
-        "every1": ("tracker every batch", tracked(1)),
-        "ties": ("TieUnits on the 3 hidden layers", lambda: timed_fit(x, y, args.epochs, tied=True)),
+    ties = lambda: timed_fit(x, y, args.epochs, tied=True)  # noqa: E731
+    # Keras' own cost of any constraint: it assigns each constrained weight
+    # after every optimizer step; the base Constraint returns the weight as is.
+    identity = lambda: timed_fit(x, y, args.epochs, constraint=keras.constraints.Constraint())  # noqa: E731
+    variants = {  # key: (name, variant, baseline)
+        "epoch": ("tracker every epoch", tracked("epoch"), plain),
+        "every10": ("tracker every 10 batches", tracked(10), plain),
+        "every1": ("tracker every batch", tracked(1), plain),
+        "ties": ("TieUnits on the 3 hidden layers", ties, plain),
+        "constraint": ("identity constraint (Keras' cost)", identity, plain),
+        "ties_vs_constraint": ("TieUnits vs identity constraint", ties, identity),
     }
     chosen = list(variants) if args.only is None else args.only.split(",")
+    unknown = sorted(set(chosen) - set(variants))
+    if unknown:
+        parser.error(f"--only: unknown {unknown}; expected some of {','.join(variants)}")
     print(f"3 x Dense(1024) MLP, {len(x)} x 784 rows, batch {BATCH}, {args.epochs} epochs, "
           f"{args.repeats} interleaved repeats; {device_name()}")
-    print(f"{'measure':<34}{'plain s':>9}{'variant s':>11}{'ratio':>8}{'paired':>8}")
+    print(f"{'measure':<34}{'baseline s':>11}{'variant s':>11}{'ratio':>8}{'paired':>8}")
     for key in chosen:  # warm-up: compile the tracker's figures once per shape
         variants[key][1]()
     for key in chosen:
-        name, variant = variants[key]
-        r, b, v, paired = ratio(variant, plain, args.repeats)
-        print(f"{name:<34}{b:>9.3f}{v:>11.3f}{r:>8.3f}{paired:>8.3f}", flush=True)
+        name, variant, baseline = variants[key]
+        r, b, v, paired = ratio(variant, baseline, args.repeats)
+        print(f"{name:<34}{b:>11.3f}{v:>11.3f}{r:>8.3f}{paired:>8.3f}", flush=True)
     # The tracker's own time inside fit (its hooks), median over the timed fits
     # (warm-up included): 1 + share is the ratio if nothing else slowed the fit.
     for every, values in shares.items():

@@ -50,23 +50,69 @@ def _tie_plan(groups, size):
     return arrays + [index_map.astype(dtype)]
 
 
-def _tie_along(w, indices, axis):
+#: A tie whose result has at most this many runs along the axis (untied
+#: positions, or positions that take one group's mean) is put together from
+#: slices; one with more is one gather. On two CPU cores, TieUnits([[0, 1],
+#: [2, 3]]) on three Dense(1024) took a plain TF train step from 1.22x to
+#: 1.00x a step without it (benchmarks/bench_constraint_step.py); many runs
+#: would mean many small ops per step.
+SLICE_RUNS = 64
+
+
+def _tie_runs(index_map):
+    """The runs of ``_tie_plan``'s ``index_map`` (NumPy), in order: ``(False,
+    start, stop)`` for positions kept as they are, ``(True, row, count)``
+    for ``count`` positions that take row ``row`` of the means; None when
+    there are more than ``SLICE_RUNS``."""
+    size = len(index_map)
+    runs, start = [], 0
+    for position in range(1, size + 1):
+        if position < size:
+            now, before = int(index_map[position]), int(index_map[position - 1])
+            if now == before or (now == position and before == position - 1):
+                continue  # the same mean, or the next kept position
+        first = int(index_map[start])
+        runs.append((True, first - size, position - start) if first >= size
+                    else (False, start, position))
+        if len(runs) > SLICE_RUNS:
+            return None
+        start = position
+    return runs
+
+
+def _slice(w, start, stop, axis):
+    return w[(slice(None),) * axis + (slice(start, stop),)]
+
+
+def _tie_along(w, indices, axis, runs=None):
     """Replace the slices of ``w`` along ``axis`` in each group by their mean.
 
     The mean is taken as ``first + mean(x - first)`` so that a group whose
     members are already equal comes back bit-identical (exact idempotence),
-    and every member is a gather of one computed value (bit-identical ties).
-    ``indices`` comes from ``_tie_plan``.
+    and every member is a copy of one computed value (bit-identical ties).
+    ``indices`` comes from ``_tie_plan``; with ``runs`` (``_tie_runs``) the
+    result is put together from slices of ``w`` and of the means, otherwise
+    gathered from both at once.
     """
     axis = axis % len(w.shape)
     *pairs, index_map = indices
-    parts = [w]
+    means = []
     for members, firsts in zip(pairs[::2], pairs[1::2]):
         gathered = ops.take(w, members, axis=axis)  # shape[:axis] + (n, k) + shape[axis + 1:]
         first = ops.take(w, firsts, axis=axis)  # shape[:axis] + (n, 1) + shape[axis + 1:]
         mean = ops.mean(gathered - first, axis=axis + 1)
-        parts.append(ops.squeeze(first, axis=axis + 1) + mean)
-    return ops.take(ops.concatenate(parts, axis=axis), index_map, axis=axis)
+        means.append(ops.squeeze(first, axis=axis + 1) + mean)
+    if runs is None:
+        return ops.take(ops.concatenate([w] + means, axis=axis), index_map, axis=axis)
+    means = ops.concatenate(means, axis=axis) if len(means) > 1 else means[0]
+    parts = []
+    for is_mean, start, stop_or_count in runs:
+        if not is_mean:
+            parts.append(_slice(w, start, stop_or_count, axis))
+            continue
+        mean = _slice(means, start, start + 1, axis)
+        parts.append(mean if stop_or_count == 1 else ops.repeat(mean, stop_or_count, axis=axis))
+    return parts[0] if len(parts) == 1 else ops.concatenate(parts, axis=axis)
 
 
 def _traced(w):
@@ -103,6 +149,7 @@ class _Tie(keras.constraints.Constraint):
 
     def __init__(self):
         self._plans = {}  # shape -> NumPy index arrays
+        self._runs = {}  # shape -> _tie_runs of its plan
         self._tensors = {}  # (shape, device) -> the same arrays as tensors
 
     def _plan(self, shape):
@@ -116,6 +163,7 @@ class _Tie(keras.constraints.Constraint):
         shape = tuple(w.shape)
         if shape not in self._plans:
             self._plans[shape] = self._plan(shape)
+            self._runs[shape] = _tie_runs(self._plans[shape][-1])
         if _traced(w):
             return self._plans[shape]
         key = (shape, _device_of(w))
@@ -148,7 +196,7 @@ class _AxisTie(_Tie):
         return _tie_plan(self.groups, size)
 
     def _apply(self, w, indices):
-        return _tie_along(w, indices, self._axis)
+        return _tie_along(w, indices, self._axis, self._runs[tuple(w.shape)])
 
     def get_config(self):
         return {"groups": [list(g) for g in self.groups]}
@@ -237,7 +285,7 @@ class TieEntries(_Tie):
 
     def _apply(self, w, indices):
         flat = ops.reshape(w, (-1,))
-        return ops.reshape(_tie_along(flat, indices, 0), w.shape)
+        return ops.reshape(_tie_along(flat, indices, 0, self._runs[tuple(w.shape)]), w.shape)
 
     def get_config(self):
         return {"groups": [[list(e) for e in g] for g in self.groups]}

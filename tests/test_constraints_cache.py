@@ -133,6 +133,18 @@ def check_bit_identical_to_the_previous_formulation(monkeypatch):
         assert new.tobytes() == old.tobytes(), (type(constraint).__name__, constraint.groups, w.shape)
 
 
+def check_slices_and_one_gather_give_the_same_bits(monkeypatch):
+    """A tie of few runs is put together from slices, one of many is
+    gathered: both give the previous formulation's bits, whichever is taken."""
+    for limit in (10 ** 6, -1):  # every tie from slices; every tie gathered
+        monkeypatch.setattr(C, "SLICE_RUNS", limit)
+        for constraint, w in random_cases(seed=5, n=8):
+            runs = constraint._runs  # taken on the first call, per shape
+            new = ops.convert_to_numpy(constraint(w))
+            assert (runs[tuple(np.shape(w))] is None) == (limit < 0)
+            assert new.tobytes() == ops.convert_to_numpy(old_result(constraint, w)).tobytes()
+
+
 def check_idempotent_and_tied_entries_bit_identical(monkeypatch):
     for constraint, w in random_cases(seed=3, n=8):
         once = ops.convert_to_numpy(constraint(w))
@@ -193,6 +205,25 @@ def test_index_tensors_are_built_once_per_shape(monkeypatch):
 
 def test_no_python_list_reaches_a_gather(monkeypatch):
     check_no_python_list_reaches_a_gather(monkeypatch)
+
+
+def test_runs_name_the_kept_ranges_and_each_run_of_one_groups_mean():
+    def runs(groups, size):
+        return C._tie_runs(C._tie_plan(groups, size)[-1])
+
+    # means ordered by group size, then as given: [[2, 3, 4]] is row 1
+    assert runs([[0, 1], [2, 3, 4]], 7) == [(True, 0, 2), (True, 1, 3), (False, 5, 7)]
+    assert runs([[5, 1]], 6) == [(False, 0, 1), (True, 0, 1), (False, 2, 5), (True, 0, 1)]
+    assert runs([[0, 2], [1, 3]], 4) == [(True, 0, 1), (True, 1, 1), (True, 0, 1), (True, 1, 1)]
+    assert runs([list(range(6))], 6) == [(True, 0, 6)]
+    assert len(runs([[2 * i, 2 * i + 1] for i in range(C.SLICE_RUNS)], 2 * C.SLICE_RUNS)) \
+        == C.SLICE_RUNS
+    assert runs([[2 * i + 1, 2 * i + 3] for i in range(0, C.SLICE_RUNS, 2)], 2 * C.SLICE_RUNS + 2) \
+        is None  # kept, mean, kept, mean, ...: more than SLICE_RUNS runs
+
+
+def test_slices_and_one_gather_give_the_same_bits(monkeypatch):
+    check_slices_and_one_gather_give_the_same_bits(monkeypatch)
 
 
 def test_bit_identical_to_the_previous_formulation(monkeypatch):
