@@ -145,6 +145,24 @@ def check_slices_and_one_gather_give_the_same_bits(monkeypatch):
             assert new.tobytes() == ops.convert_to_numpy(old_result(constraint, w)).tobytes()
 
 
+def check_a_tie_of_few_runs_gathers_only_its_groups(monkeypatch):
+    """The slices path: each constraint gathers its groups' members and
+    first members (two gathers for one group size), never the whole weight."""
+    gathered = []
+    original = C.ops.take
+
+    def recording_take(x, indices, axis=None):
+        gathered.append(tuple(np.shape(indices)))
+        return original(x, indices, axis=axis)
+
+    monkeypatch.setattr(C.ops, "take", recording_take)
+    w = np.random.default_rng(6).normal(size=(4, 6)).astype("float32")
+    for constraint in (C.TieUnits([[0, 1]]), C.TieInputs([[1, 3]]), C.TieEntries([[(0, 0), (1, 1)]])):
+        gathered.clear()
+        constraint(w)
+        assert gathered == [(1, 2), (1, 1)], (type(constraint).__name__, gathered)
+
+
 def check_idempotent_and_tied_entries_bit_identical(monkeypatch):
     for constraint, w in random_cases(seed=3, n=8):
         once = ops.convert_to_numpy(constraint(w))
@@ -224,6 +242,10 @@ def test_runs_name_the_kept_ranges_and_each_run_of_one_groups_mean():
 
 def test_slices_and_one_gather_give_the_same_bits(monkeypatch):
     check_slices_and_one_gather_give_the_same_bits(monkeypatch)
+
+
+def test_a_tie_of_few_runs_gathers_only_its_groups(monkeypatch):
+    check_a_tie_of_few_runs_gathers_only_its_groups(monkeypatch)
 
 
 def test_bit_identical_to_the_previous_formulation(monkeypatch):
