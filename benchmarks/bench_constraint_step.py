@@ -20,7 +20,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 
-from bench_mlp import BATCH, data, device_name, mlp  # noqa: E402
+from bench_mlp import BATCH, data, device_name, mlp, ties  # noqa: E402
 from timing import ratio  # noqa: E402
 
 
@@ -42,9 +42,9 @@ def main():
     x, y = data(BATCH * args.steps)
     batches = [(x[i:i + BATCH], y[i:i + BATCH]) for i in range(0, len(x), BATCH)]
     runs = {}
-    for name, kwargs in (("plain", {}), ("ties", {"tied": True}),
-                         ("identity", {"constraint": keras.constraints.Constraint()})):
-        model = mlp(**kwargs)
+    for name, constraint in (("plain", None), ("ties", ties()),
+                             ("identity", keras.constraints.Constraint())):
+        model = mlp(constraint)
         runs[name] = block(model, batches)
         runs[name]()  # trace and warm up outside the timing
     print(f"3 x Dense(1024) MLP, batch {BATCH}, blocks of {args.steps} train_on_batch steps, "
