@@ -9,17 +9,21 @@ Example:
 Under TensorFlow one call of the compiled figures costs about 0.75 ms
 however small the layer (the dispatch of a ``tf.function``; measured on
 two CPU cores), and about as much for 256 copies of a small layer as for
-16, against a train step of about 1 ms for the course's models. So there a
-record point of a small layer only keeps a copy of the weights on their
-device (a variable read, about 15 µs), and its copies are computed
-``chunk(figures)`` at a time in one call (``UnitFigures.compute_many``):
-up to ``size`` copies, and at most ``WINDOW_MAX_ENTRIES`` weights. Under
-JAX a call costs about 0.05 ms, as much as the copies would, and PyTorch
-runs its ops eagerly either way: there, and for layers of which 16 copies
-would pass ``WINDOW_MAX_ENTRIES`` (their arithmetic outweighs the call),
-the figures are computed at once, still on the device. Either way the
-fetch brings every record to the host in one transfer, and the figures are
-the same.
+16, against a train step of about 1 ms for the course's models. PyTorch
+runs the figures' ops one by one, each with Keras' own overhead: about
+2 ms a record of the coffee model's layer on two CPU cores. So under both,
+a record point of a small layer only keeps a copy of the weights on their
+device (a variable read, about 15 µs; a copy under PyTorch), and its copies
+are computed ``chunk(figures)`` at a time in one call
+(``UnitFigures.compute_many``): up to ``size`` copies, and at most
+``WINDOW_MAX_ENTRIES`` weights. On the coffee model under PyTorch that took
+the tracker's hooks from 2024 to 159 µs a batch, every batch
+(``KERAS_BACKEND=torch python benchmarks/bench_overhead.py --quick``).
+Under JAX a call costs about 0.05 ms, as much as the copies would: there,
+and for layers of which 16 copies would pass ``WINDOW_MAX_ENTRIES`` (their
+arithmetic outweighs the call), the figures are computed at once, still on
+the device. Either way the fetch brings every record to the host in one
+transfer, and the figures are the same.
 """
 
 import keras
@@ -28,8 +32,9 @@ from keras import ops
 __all__ = ["RecordWindow", "snapshot", "stack_copies", "KEEPS_COPIES", "WINDOW_MAX_ENTRIES",
            "UNWATCHED_SIZE", "MIN_CHUNK"]
 
-#: The backends whose record points wait as copies of the weights.
-KEEPS_COPIES = ("tensorflow",)
+#: The backends whose record points wait as copies of the weights (a call
+#: of the figures costs them far more than a copy).
+KEEPS_COPIES = ("tensorflow", "torch")
 
 #: The copies of one layer that wait hold at most this many weights (16 MiB
 #: of float32): 16 copies of a layer of 262,144 weights, 256 of one of 16,384.

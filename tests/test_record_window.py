@@ -18,10 +18,14 @@ from mlscompanion.record_window import RecordWindow, snapshot
 from mlscompanion.unit_figures import UnitFigures
 from tests.helpers import coffee
 
+#: The backends that keep copies unless a test says otherwise.
+DEFAULT_KEEPS_COPIES = record_window.KEEPS_COPIES
+
+
 @pytest.fixture(autouse=True)
 def keep_copies_on_every_backend(monkeypatch):
-    """Only TensorFlow keeps copies by default (its calls cost most): here
-    every backend does, so each backend's way of keeping weights is checked."""
+    """TensorFlow and PyTorch keep copies by default (their calls cost most):
+    here every backend does, so each backend's way of keeping weights is checked."""
     monkeypatch.setattr(record_window, "KEEPS_COPIES", (keras.backend.backend(),))
 
 
@@ -106,6 +110,14 @@ def test_wide_layers_and_other_backends_compute_at_once_with_the_same_figures(mo
     monkeypatch.setattr(record_window, "KEEPS_COPIES", ())  # a backend that computes at once
     assert RecordWindow(16).chunk(UnitFigures((2, 4))) == 1
     assert_same_records(fit_records(fetch_every=4), windowed)
+
+
+def test_by_default_tensorflow_and_torch_keep_copies_and_jax_computes_at_once(monkeypatch):
+    # Under PyTorch a record computed alone runs each of the figures' ops
+    # with Keras' overhead (about 2 ms for the coffee model's layer).
+    monkeypatch.setattr(record_window, "KEEPS_COPIES", DEFAULT_KEEPS_COPIES)
+    want = 1 if keras.backend.backend() == "jax" else 16
+    assert RecordWindow(16).chunk(UnitFigures((2, 3))) == want
 
 
 def test_a_snapshot_keeps_the_value_it_was_taken_at():
