@@ -59,6 +59,9 @@ class ReadsOnly(keras.callbacks.Callback):
         self.variables, self.kept = self.tracked.variables(), []
 
     def on_train_batch_begin(self, batch, logs=None):
+        # Under JAX, reading self.model syncs the weights into the layers
+        # (as the tracker does); they are None there otherwise.
+        self.model  # noqa: B018
         weights = self.variables or self.tracked.weights()
         self.kept.append(tuple(snapshot(weight) for weight in weights))
 
