@@ -20,17 +20,19 @@ are computed ``chunk(figures)`` at a time in one call
 the tracker's hooks from 2024 to 159 µs a batch, every batch
 (``KERAS_BACKEND=torch python benchmarks/bench_overhead.py --quick``).
 Under JAX a call costs about 0.05 ms, as much as the copies would: there,
-and for layers of which 16 copies would pass ``WINDOW_MAX_ENTRIES`` (their
-arithmetic outweighs the call), the figures are computed at once, still on
-the device. Either way the fetch brings every record to the host in one
+and on a CPU for layers of which 16 copies would pass ``WINDOW_MAX_ENTRIES``
+(their arithmetic outweighs the call), the figures are computed at once,
+still on the device. On an accelerator a wide layer's arithmetic is small
+against a call, so it waits as copies whenever 2 of them fit (not yet
+measured on a GPU: ``tools/gpu_check.sh``). Either way the fetch brings every record to the host in one
 transfer, and the figures are the same.
 """
 
 import keras
 from keras import ops
 
-__all__ = ["RecordWindow", "snapshot", "stack_copies", "KEEPS_COPIES", "WINDOW_MAX_ENTRIES",
-           "UNWATCHED_SIZE", "MIN_CHUNK"]
+__all__ = ["RecordWindow", "snapshot", "stack_copies", "on_accelerator", "KEEPS_COPIES",
+           "WINDOW_MAX_ENTRIES", "UNWATCHED_SIZE", "MIN_CHUNK"]
 
 #: The backends whose record points wait as copies of the weights (a call
 #: of the figures costs them far more than a copy).
@@ -40,9 +42,13 @@ KEEPS_COPIES = ("tensorflow", "torch")
 #: of float32): 16 copies of a layer of 262,144 weights, 256 of one of 16,384.
 WINDOW_MAX_ENTRIES = 1 << 22
 
-#: A layer waits as copies only if this many of them fit (fewer if the
-#: window is smaller): wider layers are computed at once.
+#: On a CPU a layer waits as copies only if this many of them fit (fewer
+#: if the window is smaller): wider layers are computed at once. On an
+#: accelerator any layer of which 2 copies fit waits.
 MIN_CHUNK = 16
+
+#: Words in a device's name that mean an accelerator.
+ACCELERATORS = ("gpu", "cuda", "tpu", "mps")
 
 #: The window's size when nothing reads the records before the epoch ends
 #: (no CSV, TensorBoard or live view): a call per 256 copies of a small layer.
@@ -72,6 +78,16 @@ def snapshot(value):
         with torch.no_grad():
             return ops.copy(value)
     return ops.copy(value)
+
+
+def on_accelerator(value):
+    """True when ``value`` (a weight or tensor) lives on a GPU or another
+    accelerator; False on a CPU, or when it names no device."""
+    try:
+        device = str(value.device).lower()
+    except (AttributeError, ValueError):  # no device, or a JAX array over several
+        return False
+    return any(word in device for word in ACCELERATORS)
 
 
 def stack_copies(copies):
@@ -112,22 +128,33 @@ class RecordWindow:
         self.size = int(size)
         self._entries = []
         self._waiting = {}  # (figures, pairs) -> the entries whose copies wait
+        self._chunks = {}  # figures -> its chunk, until the next fetch
 
     def __len__(self):
         return len(self._entries)
 
-    def chunk(self, figures):
+    def chunk(self, figures, accelerator=False):
         """How many copies of the layer ``figures`` describes one call computes
         (fewer than 2: each record is computed at once).
 
-        As many as fit in ``WINDOW_MAX_ENTRIES``, up to ``size``; a layer of
-        which fewer than ``MIN_CHUNK`` (or ``size``) copies fit is computed
-        at once: its arithmetic outweighs a call, and padding its last chunk
-        would waste it."""
+        As many as fit in ``WINDOW_MAX_ENTRIES``, up to ``size``. On a CPU
+        (``accelerator`` False) a layer of which fewer than ``MIN_CHUNK``
+        (or ``size``) copies fit is computed at once: its arithmetic
+        outweighs a call, and padding its last chunk would waste it. On an
+        accelerator the arithmetic is small against a call (whose ops are
+        dispatched one by one under PyTorch), so 2 copies are enough."""
         if keras.backend.backend() not in KEEPS_COPIES:
             return 1
         fits = WINDOW_MAX_ENTRIES // figures.weight_count
-        return min(self.size, fits) if fits >= min(self.size, MIN_CHUNK) else 1
+        least = 2 if accelerator else min(self.size, MIN_CHUNK)
+        return min(self.size, fits) if fits >= least else 1
+
+    def _chunk_of(self, figures, weights):
+        """``chunk`` for the layer ``figures`` describes, whose ``weights``
+        tell where it lives; kept until the next fetch."""
+        if figures not in self._chunks:
+            self._chunks[figures] = self.chunk(figures, on_accelerator(weights[0]))
+        return self._chunks[figures]
 
     def add(self, meta, figures, weights, activations=None, pairs=False, now=False):
         """Keep one layer's record point: a copy of ``weights``, computed with
@@ -140,7 +167,7 @@ class RecordWindow:
         """
         entry = _Entry(meta, figures, pairs, activations)
         self._entries.append(entry)
-        chunk = self.chunk(figures)
+        chunk = self._chunk_of(figures, weights)
         if chunk < 2 or (now and (figures, pairs) not in self._waiting):
             self._compute_alone(entry, weights)
             return
@@ -180,8 +207,9 @@ class RecordWindow:
         (``figures``: the dict of ``UnitFigures.decode``). Empties the window."""
         entries, self._entries = self._entries, []
         waiting, self._waiting = self._waiting, {}
+        chunks, self._chunks = self._chunks, {}
         for group in waiting.values():
-            chunk = max(self.chunk(group[0].figures), 1)
+            chunk = chunks[group[0].figures]
             for start in range(0, len(group), chunk):
                 self._compute(group[start:start + chunk], chunk)
         if not entries:

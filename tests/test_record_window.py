@@ -14,7 +14,7 @@ import pytest
 import mlscompanion as mlc
 from mlscompanion import record_window
 from mlscompanion.callbacks import NeuronDifferentiation
-from mlscompanion.record_window import RecordWindow, snapshot
+from mlscompanion.record_window import RecordWindow, on_accelerator, snapshot
 from mlscompanion.unit_figures import UnitFigures
 from tests.helpers import coffee
 
@@ -192,6 +192,43 @@ def test_the_copies_a_window_holds_are_bounded(monkeypatch):
     monkeypatch.setattr(record_window, "WINDOW_MAX_ENTRIES", 2 * 4160 - 1)
     window.add({}, figures, weights)
     assert window._entries[0].copies is None and window._entries[0].block is not None
+
+
+def test_on_an_accelerator_a_layer_waits_when_two_copies_fit(monkeypatch):
+    """On a CPU a layer of which fewer than 16 copies fit is computed at
+    once; on an accelerator its arithmetic is small against a call, and 2
+    copies are enough to wait. The records are the same either way."""
+    figures = UnitFigures((64, 64))  # 4,160 weights
+    monkeypatch.setattr(record_window, "WINDOW_MAX_ENTRIES", 3 * 4160)
+    assert RecordWindow(256).chunk(figures) == 1
+    assert RecordWindow(256).chunk(figures, accelerator=True) == 3
+    assert RecordWindow(1).chunk(figures, accelerator=True) == 1  # fetch_every=1
+    monkeypatch.setattr(record_window, "WINDOW_MAX_ENTRIES", 2 * 4160 - 1)
+    assert RecordWindow(256).chunk(figures, accelerator=True) == 1  # one copy fits
+    at_once = fit_records(fetch_every=4)
+    monkeypatch.setattr(record_window, "WINDOW_MAX_ENTRIES", 3 * 12)  # 3 copies of 2 x 4 + 4
+    calls = []
+    compute_many = UnitFigures.compute_many
+    monkeypatch.setattr(UnitFigures, "compute_many",
+                        lambda self, *a, **k: calls.append(1) or compute_many(self, *a, **k))
+    assert_same_records(fit_records(fetch_every=4), at_once)
+    assert not calls  # on a CPU: each record at once
+    monkeypatch.setattr(record_window, "on_accelerator", lambda value: True)
+    assert_same_records(fit_records(fetch_every=4), at_once)
+    assert calls  # "on an accelerator": copies computed 3 at a time
+
+
+def test_on_accelerator_reads_the_device_name():
+    class On:
+        def __init__(self, device):
+            self.device = device
+
+    assert on_accelerator(On("cuda:0")) and on_accelerator(On("mps"))
+    assert on_accelerator(On("/job:localhost/replica:0/task:0/device:GPU:0"))
+    assert not on_accelerator(On("/job:localhost/replica:0/task:0/device:CPU:0"))
+    assert not on_accelerator(On("cpu")) and not on_accelerator(On(""))
+    assert not on_accelerator(object())  # names no device
+    assert not on_accelerator(keras.Variable(np.zeros(3, "float32")).value)  # CI has no GPU
 
 
 def test_a_chunk_is_one_call_of_chunk_copies_and_one_block_in_the_fetch(monkeypatch):
