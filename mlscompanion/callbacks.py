@@ -24,6 +24,7 @@ from keras import ops
 
 from mlscompanion import _validation
 from mlscompanion.history_views import HistoryViews
+from mlscompanion.jax_state import state_reader
 from mlscompanion.probes import Probe
 from mlscompanion.record_log import RecordLog
 from mlscompanion.record_window import UNWATCHED_SIZE, RecordWindow
@@ -169,6 +170,7 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         self._ready = False
         self._tracked = []
         self._variables = []
+        self._readers = []
         self._figures = {}
         self._probe_forward = None
         self._probe_slots = []
@@ -202,6 +204,7 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
     def _setup(self):
         self._tracked = resolve_layers(self.model, self.layers)
         self._variables = [None] * len(self._tracked)  # read through the layer
+        self._readers = [None] * len(self._tracked)
         self._figures = {
             tracked.name: UnitFigures(
                 tracked.shapes, tol=self.tol, pair_limit=self.pair_limit,
@@ -242,11 +245,12 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         """Each tracked layer's activations on the probe (None where not read)."""
         if self._probe_forward is None:
             return None
+        self.model  # noqa: B018 -- on JAX, reading it syncs the weights into the layers
         outputs = self._probe_forward()
         return [None if slot is None else outputs[slot] for slot in self._probe_slots]
 
     def _require_model(self):
-        if self.model is None:
+        if self._model is None:  # not self.model: on JAX, that syncs every variable
             raise ValueError(
                 "NeuronDifferentiation.record() needs a model: pass the tracker "
                 "to model.fit(callbacks=[...]) or call tracker.set_model(model)."
@@ -260,7 +264,7 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         ``record()``) are few and fetched next: computed at once, or with
         the copies of their layer that wait.
         """
-        self._require_model()  # on JAX, reading self.model syncs the weights
+        self._require_model()
         if not self._ready:
             self._setup()
         if self._check_rollback:  # the first record since the CSV was read
@@ -277,11 +281,23 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
             meta = {"epoch": self._epoch, "step": step, "layer": layer.name,
                     "units": layer.units, "sampled_units": figures.units}
             self._window.add(
-                meta, figures, self._variables[index] or layer.weights(),
+                meta, figures, self._weights(index, layer),
                 None if activations is None else activations[index],
                 pairs=all_pairs or figures.units <= self.pair_figures_limit, now=all_pairs)
             self._log.take(step, layer.name)
         self._pending_steps += 1
+
+    def _weights(self, index, layer):
+        """``layer``'s weights now, on their device: the variables kept for
+        the fit (TF, torch), Keras' JAX state mid-epoch (``jax_state``: no
+        sync of the whole model), or read through the layer."""
+        if self._variables[index] is not None:
+            return self._variables[index]
+        values = None if self._readers[index] is None else self._readers[index].read()
+        if values is not None:
+            return values
+        self.model  # noqa: B018 -- on JAX, reading it syncs the weights into the layers
+        return layer.weights()
 
     def _fetch(self):
         """Compute the waiting records, bring them to the host in one
@@ -344,6 +360,8 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         # The layers cannot change during fit: their variables are read
         # without Keras' lookups (None: through the layer, e.g. on JAX).
         self._variables = [tracked.variables() for tracked in self._tracked]
+        self._readers = [state_reader(self.model, tracked.keras_variables())
+                         for tracked in self._tracked]
         self._sinks.open(self._log.records, log_dir=self.log_dir, live=self.live)
         self._fetch()
         # A sink bounds how long records wait (fetch_every); with none, nothing
@@ -386,5 +404,6 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         self._fetch()
         self._variables = [None] * len(self._tracked)
+        self._readers = [None] * len(self._tracked)
         self._sinks.flush()  # after Keras' progress bar finished its line
         self._sinks.close()

@@ -106,10 +106,16 @@ class TrackedLayer:
         matters when a record is taken every batch."""
         if keras.backend.backend() not in UPDATED_IN_PLACE:
             return None
+        sources = self.keras_variables()
+        return None if sources is None else tuple(source.value for source in sources)
+
+    def keras_variables(self):
+        """The Keras variables ``weights()`` reads; None where a weight is
+        computed (a LoRA kernel)."""
         sources = tuple(getattr(self._owner, name) for name in self._names)
         if not all(isinstance(source, keras.Variable) for source in sources):
             return None
-        return tuple(source.value for source in sources)
+        return sources
 
     def activations(self, output):
         """The layer's output (symbolic or not) with the units on the last axis."""
