@@ -203,6 +203,8 @@ def test_on_an_accelerator_a_layer_waits_when_two_copies_fit(monkeypatch):
     assert RecordWindow(256).chunk(figures) == 1
     assert RecordWindow(256).chunk(figures, accelerator=True) == 3
     assert RecordWindow(1).chunk(figures, accelerator=True) == 1  # fetch_every=1
+    monkeypatch.setattr(record_window, "WINDOW_MAX_ENTRIES", 2 * 4160)
+    assert RecordWindow(256).chunk(figures, accelerator=True) == 2
     monkeypatch.setattr(record_window, "WINDOW_MAX_ENTRIES", 2 * 4160 - 1)
     assert RecordWindow(256).chunk(figures, accelerator=True) == 1  # one copy fits
     at_once = fit_records(fetch_every=4)
@@ -213,7 +215,8 @@ def test_on_an_accelerator_a_layer_waits_when_two_copies_fit(monkeypatch):
                         lambda self, *a, **k: calls.append(1) or compute_many(self, *a, **k))
     assert_same_records(fit_records(fetch_every=4), at_once)
     assert not calls  # on a CPU: each record at once
-    monkeypatch.setattr(record_window, "on_accelerator", lambda value: True)
+    # "on an accelerator": the device of the layer's first weight, its kernel
+    monkeypatch.setattr(record_window, "on_accelerator", lambda value: tuple(value.shape) == (2, 4))
     assert_same_records(fit_records(fetch_every=4), at_once)
     assert calls  # "on an accelerator": copies computed 3 at a time
 
