@@ -24,13 +24,15 @@ def forum_221(activation="sigmoid", kernel_initializer="glorot_uniform", name="f
     )
 
 
-def coffee_model(units=3):
-    """The C2W1 coffee-roasting model: Dense(units, sigmoid) -> Dense(1, sigmoid)."""
+def coffee_model(units=3, dtype=None):
+    """The C2W1 coffee-roasting model: Dense(units, sigmoid) -> Dense(1, sigmoid).
+
+    ``dtype``: of its weights and computations (None: Keras' default, float32)."""
     return keras.Sequential(
         [
-            keras.Input((2,)),
-            keras.layers.Dense(units, activation="sigmoid", name="layer1"),
-            keras.layers.Dense(1, activation="sigmoid", name="layer2"),
+            keras.Input((2,), dtype=dtype),
+            keras.layers.Dense(units, activation="sigmoid", name="layer1", dtype=dtype),
+            keras.layers.Dense(1, activation="sigmoid", name="layer2", dtype=dtype),
         ],
         name="coffee",
     )

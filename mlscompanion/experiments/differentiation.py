@@ -42,6 +42,7 @@ __all__ = [
     "perturbation_direction",
     "symmetric_start",
     "gradient_gap",
+    "initial_gradient_gap",
     "train_from_symmetric",
     "run_differentiation",
     "growth_rate",
@@ -82,20 +83,19 @@ def perturbation_direction(shape, seed=1234):
     return direction / np.linalg.norm(direction)
 
 
-def symmetric_start(epsilon, units=3, seed=1234):
+def symmetric_start(epsilon, units=3, seed=1234, dtype="float32"):
     """The symmetric weights of the 2-units-1 network, layer 1's kernel moved by
     ``epsilon * perturbation_direction``: a perturbation of norm exactly ``epsilon``
-    (up to float32 rounding).
+    (up to rounding to ``dtype``).
 
-    Returns ``[kernel1, bias1, kernel2, bias2]`` for ``model.set_weights``.
+    Returns ``[kernel1, bias1, kernel2, bias2]`` (of ``dtype``) for ``model.set_weights``.
     """
     epsilon = _check_epsilon(epsilon)
     units = check_int(units, "units", 2)
-    weights = symmetric_weights(seed, units=units)
+    weights = [w.astype("float64") for w in symmetric_weights(seed, units=units)]
     if epsilon:
-        kernel = weights[0].astype("float64") + epsilon * perturbation_direction((2, units), seed)
-        weights[0] = kernel.astype("float32")
-    return weights
+        weights[0] = weights[0] + epsilon * perturbation_direction((2, units), seed)
+    return [w.astype(dtype) for w in weights]
 
 
 def gradient_gap(model, x, y, layer="layer1"):
@@ -112,6 +112,16 @@ def gradient_gap(model, x, y, layer="layer1"):
     return float(np.min(similarity.upper_triangle(similarity.pairwise_distances(G))))
 
 
+def initial_gradient_gap(epsilon, x, y, units=3, seed=1234):
+    """``gradient_gap`` of the coffee network at ``symmetric_start(epsilon)``,
+    computed in float64: the gap of a 1e-6 nudge (about 3e-9) is below
+    float32's resolution of gradients near 0.1, where rounding, which
+    differs from CPU to CPU, would decide it."""
+    model = models.coffee_model(units, dtype="float64")
+    model.set_weights(symmetric_start(epsilon, units, seed, dtype="float64"))
+    return gradient_gap(model, x, y)
+
+
 @dataclass
 class DifferentiationRun:
     """One training run from the symmetric start nudged by ``epsilon``."""
@@ -120,7 +130,7 @@ class DifferentiationRun:
     steps: np.ndarray  # optimizer step of each record
     distance: np.ndarray  # distance between the closest two units, per record
     effective_width: np.ndarray  # distinct units (to 1e-6), per record
-    initial_gradient_gap: float  # gradient_gap before the first step
+    initial_gradient_gap: float  # gradient_gap before the first step (in float64)
     loss: np.ndarray  # training loss per epoch
     accuracy: float  # on the 200 roasts after training
     tracker_history: list = field(repr=False, default_factory=list)
@@ -198,7 +208,7 @@ def train_from_symmetric(
     X_norm, y, Xt, yt = _coffee(reps)
     model = models.coffee_model(units)
     model.set_weights(symmetric_start(epsilon, units, seed))
-    gap = gradient_gap(model, X_norm, y)
+    gap = initial_gradient_gap(epsilon, X_norm, y, units, seed)
     tracker = callbacks.NeuronDifferentiation(layers=["layer1"], every=every, live=live)
     model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(learning_rate))
     history = model.fit(Xt, yt, epochs=epochs, verbose=verbose, callbacks=[tracker])
