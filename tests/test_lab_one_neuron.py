@@ -116,13 +116,14 @@ def test_full_budget_disc_every_depth_and_the_labs_figures(full):
     disc = full[0]
     _check_disc_chains(disc, one_neuron.FULL)  # depths 1 to 32: 19 models
     # docs/labs: best chain 64.2% (tanh, depth 8) vs 64.9% for the best half-plane,
-    # logistic regression 45.9%, the ResNet 92.5% / 93.3%, its region fit 60.9%
+    # logistic regression 45.9%, the ResNet 92.5% / 93.3% (94.7% / 94.6% on an AMD
+    # EPYC CPU: its training rounds differently), its region fit 60.9% (62.7%)
     best_chain = max(disc.chains, key=lambda m: m.train_score)
     assert disc.best_half_plane == pytest.approx(64.9, abs=0.05)
     assert best_chain.train_score == pytest.approx(64.2, abs=1.5)
     assert disc.get("logistic_regression").train_score == pytest.approx(45.9, abs=1.5)
-    assert disc.resnet.train_score == pytest.approx(92.5, abs=2)
-    assert disc.resnet.test_score == pytest.approx(93.3, abs=2)
+    assert 91 < disc.resnet.train_score < 96.5
+    assert 91 < disc.resnet.test_score < 96.5
     assert disc.resnet_region_fit == pytest.approx(60.9, abs=3)
 
 
