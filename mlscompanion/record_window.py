@@ -60,8 +60,10 @@ def snapshot(value):
 
     TensorFlow: a read of the variable (of its first replica's copy under a
     ``tf.distribute`` strategy, where the replicas agree). PyTorch: a copy (the optimizer
-    updates weights in place). JAX: a copy, because ``fit`` hands the
-    weights' buffers to the next step, which frees them.
+    updates weights in place), without autograd history, by torch itself
+    (``ops.copy`` adds Keras' checks, which cost more than the copy of a
+    small layer). JAX: a copy, because ``fit`` hands the weights' buffers
+    to the next step, which frees them.
     """
     backend = keras.backend.backend()
     if backend == "tensorflow":
@@ -75,8 +77,8 @@ def snapshot(value):
     if backend == "torch":
         import torch
 
-        with torch.no_grad():
-            return ops.copy(value)
+        if isinstance(value, torch.Tensor):
+            return value.detach().clone()
     return ops.copy(value)
 
 
