@@ -17,8 +17,8 @@ device (a variable read, about 15 µs; a copy under PyTorch), and its copies
 are computed ``chunk(figures)`` at a time in one call
 (``UnitFigures.compute_many``): up to ``size`` copies, and at most
 ``WINDOW_MAX_ENTRIES`` weights. On the coffee model under PyTorch that took
-the tracker's hooks from 2024 to 159 µs a batch, every batch
-(``KERAS_BACKEND=torch python benchmarks/bench_overhead.py --quick``).
+the tracker's hooks from 2038 to 115 µs a batch, every batch
+(``KERAS_BACKEND=torch python benchmarks/bench_overhead.py``).
 Under JAX a call costs about 0.05 ms, as much as the copies would: there,
 and on a CPU for layers of which 16 copies would pass ``WINDOW_MAX_ENTRIES``
 (their arithmetic outweighs the call), the figures are computed at once,
