@@ -31,9 +31,9 @@ def _tie_plan(groups, size):
     """Index arrays that tie ``groups`` of positions along an axis of ``size``.
 
     Groups of one size are gathered together: for each size k there is an
-    ``(n, k)`` array of members and an ``(n, 1)`` array of their first
-    member. The last array maps every position to itself, or to its group's
-    mean in the tensor extended by the means (see ``_tie_along``).
+    ``(n, k)`` array of members, each row a group in its order. The last
+    array maps every position to itself, or to its group's mean in the
+    tensor extended by the means (see ``_tie_along``).
     """
     by_size = {}
     for group in groups:
@@ -42,8 +42,7 @@ def _tie_plan(groups, size):
     index_map = np.arange(size)
     arrays = []
     for k in sorted(by_size):
-        members = np.asarray(by_size[k], dtype=dtype)
-        arrays += [members, members[:, :1]]
+        arrays.append(np.asarray(by_size[k], dtype=dtype))
         for row, group in enumerate(by_size[k]):
             index_map[group] = size + row
         size += len(by_size[k])
@@ -95,13 +94,13 @@ def _tie_along(w, indices, axis, runs=None):
     gathered from both at once.
     """
     axis = axis % len(w.shape)
-    *pairs, index_map = indices
+    *groups, index_map = indices
+    lead = (slice(None),) * (axis + 1)  # to index the members' axis of a gather
     means = []
-    for members, firsts in zip(pairs[::2], pairs[1::2]):
+    for members in groups:
         gathered = ops.take(w, members, axis=axis)  # shape[:axis] + (n, k) + shape[axis + 1:]
-        first = ops.take(w, firsts, axis=axis)  # shape[:axis] + (n, 1) + shape[axis + 1:]
-        mean = ops.mean(gathered - first, axis=axis + 1)
-        means.append(ops.squeeze(first, axis=axis + 1) + mean)
+        first = gathered[lead + (slice(0, 1),)]  # each group's first member, kept as an axis
+        means.append(gathered[lead + (0,)] + ops.mean(gathered - first, axis=axis + 1))
     if runs is None:
         return ops.take(ops.concatenate([w] + means, axis=axis), index_map, axis=axis)
     means = ops.concatenate(means, axis=axis) if len(means) > 1 else means[0]
