@@ -245,7 +245,7 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         """Each tracked layer's activations on the probe (None where not read)."""
         if self._probe_forward is None:
             return None
-        self.model  # noqa: B018 -- on JAX, reading it syncs the weights into the layers
+        self._sync_weights()
         outputs = self._probe_forward()
         return [None if slot is None else outputs[slot] for slot in self._probe_slots]
 
@@ -296,8 +296,13 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         values = None if self._readers[index] is None else self._readers[index].read()
         if values is not None:
             return values
-        self.model  # noqa: B018 -- on JAX, reading it syncs the weights into the layers
+        self._sync_weights()
         return layer.weights()
+
+    def _sync_weights(self):
+        """Put the weights in the layers: on JAX Keras keeps them outside
+        mid-epoch, and reading ``self.model`` syncs them (elsewhere a no-op)."""
+        self.model  # noqa: B018
 
     def _fetch(self):
         """Compute the waiting records, bring them to the host in one
