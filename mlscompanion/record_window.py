@@ -28,6 +28,8 @@ measured on a GPU: ``tools/gpu_check.sh``). Either way the fetch brings every re
 transfer, and the figures are the same.
 """
 
+import functools
+
 import keras
 from keras import ops
 
@@ -65,21 +67,29 @@ def snapshot(value):
     small layer). JAX: a copy, because ``fit`` hands the weights' buffers
     to the next step, which frees them.
     """
-    backend = keras.backend.backend()
+    return _snapshot_function(keras.backend.backend(), type(value))(value)
+
+
+@functools.lru_cache(maxsize=None)
+def _snapshot_function(backend, kind):
+    """How ``snapshot`` copies a value of type ``kind`` under ``backend``,
+    decided once per type: the type checks cost a quarter of a small
+    variable's read, which a record every batch pays at each weight."""
     if backend == "tensorflow":
         import tensorflow as tf
 
-        if isinstance(value, tf.distribute.DistributedValues):  # one value per replica
-            return value.value()
-        if isinstance(value, tf.Variable):  # the plain read, without value()'s bookkeeping
-            return tf.raw_ops.ReadVariableOp(resource=value.handle, dtype=value.dtype)
-        return value
+        if issubclass(kind, tf.distribute.DistributedValues):  # one value per replica
+            return lambda value: value.value()
+        if issubclass(kind, tf.Variable):  # the plain read, without value()'s bookkeeping
+            read = tf.raw_ops.ReadVariableOp
+            return lambda value: read(resource=value.handle, dtype=value.dtype)
+        return lambda value: value
     if backend == "torch":
         import torch
 
-        if isinstance(value, torch.Tensor):
-            return value.detach().clone()
-    return ops.copy(value)
+        if issubclass(kind, torch.Tensor):
+            return lambda value: value.detach().clone()
+    return ops.copy
 
 
 def on_accelerator(value):
@@ -173,7 +183,7 @@ class RecordWindow:
         if chunk < 2 or (now and (figures, pairs) not in self._waiting):
             self._compute_alone(entry, weights)
             return
-        entry.copies = tuple(snapshot(weight) for weight in weights)
+        entry.copies = tuple(map(snapshot, weights))
         group = self._waiting.setdefault((figures, pairs), [])
         group.append(entry)
         if len(group) == chunk:

@@ -128,6 +128,16 @@ def test_a_snapshot_keeps_the_value_it_was_taken_at():
                                   np.arange(6, dtype="float32").reshape(2, 3))
 
 
+def test_snapshots_of_a_variable_and_of_a_tensor_each_keep_their_value():
+    """``snapshot`` picks its copy once per type: a plain tensor after a
+    variable (and the other way round) still gets the copy its own type needs."""
+    variable = keras.Variable(np.ones((2, 3), "float32"))
+    tensor = keras.ops.convert_to_tensor(np.full((2, 3), 2.0, "float32"))
+    kept = [snapshot(variable.value), snapshot(tensor), snapshot(variable.value)]
+    variable.assign(np.zeros((2, 3), "float32"))
+    assert [float(keras.ops.convert_to_numpy(value).sum()) for value in kept] == [6.0, 12.0, 6.0]
+
+
 def test_copies_stack_on_a_new_first_axis_like_ops_stack():
     copies = [snapshot(keras.Variable(np.full((2, 3), step, "float32")).value)
               for step in range(4)]
