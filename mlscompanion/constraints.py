@@ -23,6 +23,7 @@ import numpy as np
 from keras import ops
 
 from mlscompanion import _validation
+from mlscompanion.devices import device_name
 
 __all__ = ["TieUnits", "TieInputs", "TieEntries"]
 
@@ -128,13 +129,6 @@ def _traced(w):
     return False
 
 
-def _device_of(w):
-    try:
-        return str(w.device)
-    except (AttributeError, ValueError):  # no device, or a JAX array over several
-        return None
-
-
 def _to_index_tensor(array, like):
     """``array`` as a tensor on ``like``'s device; called once per shape and device."""
     if keras.backend.backend() == "torch":
@@ -165,7 +159,7 @@ class _Tie(keras.constraints.Constraint):
             self._runs[shape] = _tie_runs(self._plans[shape][-1])
         if _traced(w):
             return self._plans[shape]
-        key = (shape, _device_of(w))
+        key = (shape, device_name(w))
         if key not in self._tensors:
             self._tensors[key] = [_to_index_tensor(a, w) for a in self._plans[shape]]
         return self._tensors[key]

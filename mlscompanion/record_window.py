@@ -33,7 +33,9 @@ import functools
 import keras
 from keras import ops
 
-__all__ = ["RecordWindow", "snapshot", "stack_copies", "on_accelerator", "KEEPS_COPIES",
+from mlscompanion.devices import on_accelerator
+
+__all__ = ["RecordWindow", "snapshot", "stack_copies", "KEEPS_COPIES",
            "WINDOW_MAX_ENTRIES", "UNWATCHED_SIZE", "MIN_CHUNK"]
 
 #: The backends whose record points wait as copies of the weights (a call
@@ -48,9 +50,6 @@ WINDOW_MAX_ENTRIES = 1 << 22
 #: if the window is smaller): wider layers are computed at once. On an
 #: accelerator any layer of which 2 copies fit waits.
 MIN_CHUNK = 16
-
-#: Words in a device's name that mean an accelerator.
-ACCELERATORS = ("gpu", "cuda", "tpu", "mps")
 
 #: The window's size when nothing reads the records before the epoch ends
 #: (no CSV, TensorBoard or live view): a call per 256 copies of a small layer.
@@ -90,16 +89,6 @@ def _snapshot_function(backend, kind):
         if issubclass(kind, torch.Tensor):
             return lambda value: value.detach().clone()
     return ops.copy
-
-
-def on_accelerator(value):
-    """True when ``value`` (a weight or tensor) lives on a GPU or another
-    accelerator; False on a CPU, or when it names no device."""
-    try:
-        device = str(value.device).lower()
-    except (AttributeError, ValueError):  # no device, or a JAX array over several
-        return False
-    return any(word in device for word in ACCELERATORS)
 
 
 def stack_copies(copies):

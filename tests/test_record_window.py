@@ -14,7 +14,7 @@ import pytest
 import mlscompanion as mlc
 from mlscompanion import record_window
 from mlscompanion.callbacks import NeuronDifferentiation
-from mlscompanion.record_window import RecordWindow, on_accelerator, snapshot
+from mlscompanion.record_window import RecordWindow, snapshot
 from mlscompanion.unit_figures import UnitFigures
 from tests.helpers import coffee
 
@@ -229,19 +229,6 @@ def test_on_an_accelerator_a_layer_waits_when_two_copies_fit(monkeypatch):
     monkeypatch.setattr(record_window, "on_accelerator", lambda value: tuple(value.shape) == (2, 4))
     assert_same_records(fit_records(fetch_every=4), at_once)
     assert calls  # "on an accelerator": copies computed 3 at a time
-
-
-def test_on_accelerator_reads_the_device_name():
-    class On:
-        def __init__(self, device):
-            self.device = device
-
-    assert on_accelerator(On("cuda:0")) and on_accelerator(On("mps"))
-    assert on_accelerator(On("/job:localhost/replica:0/task:0/device:GPU:0"))
-    assert not on_accelerator(On("/job:localhost/replica:0/task:0/device:CPU:0"))
-    assert not on_accelerator(On("cpu")) and not on_accelerator(On(""))
-    assert not on_accelerator(object())  # names no device
-    assert not on_accelerator(keras.Variable(np.zeros(3, "float32")).value)  # CI has no GPU
 
 
 def test_a_chunk_is_one_call_of_chunk_copies_and_one_block_in_the_fetch(monkeypatch):

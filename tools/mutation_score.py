@@ -37,7 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = ("unit_figures", "initializers", "constraints", "tying", "seeding", "record_window",
-           "next_layer")
+           "next_layer", "devices")
 DOC = ROOT / "docs" / "testing.md"
 # mutmut's exit codes, by outcome (mutmut/stats.py)
 KILLED = {1, 3, 37}
