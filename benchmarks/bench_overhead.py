@@ -1,6 +1,6 @@
 """Overhead of mlscompanion's pieces on the coffee-roasting model, as ratios.
 
-    python benchmarks/bench_overhead.py [--repeats 5] [--quick]
+    python benchmarks/bench_overhead.py [--repeats 5] [--quick] [--only every1,reads]
 
 Targets (issue 8): tracker every epoch <= 1.02, tracker every batch <= 1.10,
 tie constraints on both layers <= 1.05, import <= 1.05 (all vs plain Keras).
@@ -86,6 +86,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", default=None,
+                        help="comma-separated subset: epoch,every1,noop,epoch_vs_noop,"
+                             "every1_vs_noop,reads,ties,import")
     args = parser.parse_args()
     # 48 and 16 copies of the 200 roasts: whole batches of 32, so the timed
     # fit reuses the traced step instead of tracing a partial last batch.
@@ -93,13 +96,9 @@ def main():
     x, y = coffee_data(reps)
     print(f"coffee model, {len(x)} rows x {epochs} epochs (batch {BATCH}), "
           f"{args.repeats} interleaved repeats")
-    rows = []
     plain = lambda: time_fit(x, y, epochs)  # noqa: E731
     track = mlc.callbacks.NeuronDifferentiation
     noop = lambda: time_fit(x, y, epochs, callbacks=[keras.callbacks.Callback()])  # noqa: E731
-    for warm_up in (lambda: time_fit(x, y, 1, callbacks=[track(every=1)]),
-                    lambda: time_fit(x, y, 1, tied=True)):
-        warm_up()
     shares, batches = {}, len(x) // BATCH * epochs
 
     def timed(label, make):
@@ -114,20 +113,33 @@ def main():
     def tracked(every):
         return timed(f"tracker every {every}", lambda: track(every=every))
 
-    rows.append(("tracker every epoch", 1.02, ratio(tracked("epoch"), plain, args.repeats)))
-    rows.append(("tracker every batch", 1.10, ratio(tracked(1), plain, args.repeats)))
-    # Keras' own cost of passing any callback, and the tracker measured against it
-    rows.append(("a no-op keras Callback (Keras' cost)", None, ratio(noop, plain, args.repeats)))
-    rows.append(("tracker every epoch vs no-op callback", None, ratio(lambda: time_fit(x, y, epochs, callbacks=[track()]), noop, args.repeats)))
-    rows.append(("tracker every batch vs no-op callback", None, ratio(lambda: time_fit(x, y, epochs, callbacks=[track(every=1)]), noop, args.repeats)))
-    rows.append(("reads only, every batch (the floor)", None, ratio(
-        timed("reads only", ReadsOnly), plain, args.repeats)))
-    rows.append(("tie constraints, both layers", 1.05, ratio(lambda: time_fit(x, y, epochs, tied=True), plain, args.repeats)))
     n = max(args.repeats, 5)
-    rows.append(("import mlscompanion (+core modules)", 1.05, ratio(
-        lambda: time_import("import mlscompanion.callbacks, mlscompanion.constraints, mlscompanion.initializers, "
-                            "mlscompanion.tying, mlscompanion.seeding", n),
-        lambda: time_import("import keras", n), n)))
+    variants = {  # key: (name, target, variant, baseline, repeats)
+        "epoch": ("tracker every epoch", 1.02, tracked("epoch"), plain, args.repeats),
+        "every1": ("tracker every batch", 1.10, tracked(1), plain, args.repeats),
+        # Keras' own cost of passing any callback, and the tracker measured against it
+        "noop": ("a no-op keras Callback (Keras' cost)", None, noop, plain, args.repeats),
+        "epoch_vs_noop": ("tracker every epoch vs no-op callback", None,
+                          lambda: time_fit(x, y, epochs, callbacks=[track()]), noop, args.repeats),
+        "every1_vs_noop": ("tracker every batch vs no-op callback", None,
+                           lambda: time_fit(x, y, epochs, callbacks=[track(every=1)]), noop,
+                           args.repeats),
+        "reads": ("reads only, every batch (the floor)", None, timed("reads only", ReadsOnly),
+                  plain, args.repeats),
+        "ties": ("tie constraints, both layers", 1.05,
+                 lambda: time_fit(x, y, epochs, tied=True), plain, args.repeats),
+        "import": ("import mlscompanion (+core modules)", 1.05, lambda: time_import(
+            "import mlscompanion.callbacks, mlscompanion.constraints, mlscompanion.initializers, "
+            "mlscompanion.tying, mlscompanion.seeding", n), lambda: time_import("import keras", n), n),
+    }
+    chosen = list(variants) if args.only is None else args.only.split(",")
+    unknown = sorted(set(chosen) - set(variants))
+    if unknown:
+        parser.error(f"--only: unknown {unknown}; expected some of {','.join(variants)}")
+    for warm_up in (lambda: time_fit(x, y, 1, callbacks=[track(every=1)]),
+                    lambda: time_fit(x, y, 1, tied=True)):
+        warm_up()
+    rows = [(variants[key][0], variants[key][1], ratio(*variants[key][2:])) for key in chosen]
     print(f"{'measure':<40}{'baseline s':>11}{'variant s':>11}{'ratio':>8}{'paired':>8}{'target':>8}")
     for name, target, (r, b, v, paired) in rows:
         if target is None:
