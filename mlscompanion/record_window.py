@@ -28,8 +28,6 @@ measured on a GPU: ``tools/gpu_check.sh``). Either way the fetch brings every re
 transfer, and the figures are the same.
 """
 
-import functools
-
 import keras
 from keras import ops
 
@@ -51,6 +49,8 @@ WINDOW_MAX_ENTRIES = 1 << 22
 #: accelerator any layer of which 2 copies fit waits.
 MIN_CHUNK = 16
 
+_COPIES = {}  # (backend, type) -> _copy_for(backend, type)
+
 #: The window's size when nothing reads the records before the epoch ends
 #: (no CSV, TensorBoard or live view): a call per 256 copies of a small layer.
 UNWATCHED_SIZE = 256
@@ -66,14 +66,16 @@ def snapshot(value):
     small layer). JAX: a copy, because ``fit`` hands the weights' buffers
     to the next step, which frees them.
     """
-    return _snapshot_function(keras.backend.backend(), type(value))(value)
+    key = (keras.backend.backend(), type(value))
+    if key not in _COPIES:
+        _COPIES[key] = _copy_for(*key)
+    return _COPIES[key](value)
 
 
-@functools.lru_cache(maxsize=None)
-def _snapshot_function(backend, kind):
+def _copy_for(backend, kind):
     """How ``snapshot`` copies a value of type ``kind`` under ``backend``,
-    decided once per type: the type checks cost a quarter of a small
-    variable's read, which a record every batch pays at each weight."""
+    decided once per type (``_COPIES``): the type checks cost a quarter of
+    a small variable's read, which a record every batch pays at each weight."""
     if backend == "tensorflow":
         import tensorflow as tf
 
