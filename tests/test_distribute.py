@@ -27,17 +27,21 @@ strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 with strategy.scope():
     model = tied_coffee_model()
     tracker = mlc.callbacks.NeuronDifferentiation(layers=["layer1"])
-    fit = model.fit(X, y, epochs=2, batch_size=50, verbose=0, callbacks=[tracker])
+    # every other batch: record points kept as snapshots of the mirrored variables
+    batches = mlc.callbacks.NeuronDifferentiation(layers=["layer1"], every=2)
+    fit = model.fit(X, y, epochs=2, batch_size=50, verbose=0, callbacks=[tracker, batches])
     # tie the third unit too, between two fits: assigns mirrored variables and retraces
     mlc.tie_neurons(model.get_layer("layer1"), [[1, 2]], model=model)
-    model.fit(X, y, epochs=1, batch_size=50, verbose=0, callbacks=[tracker])
+    model.fit(X, y, epochs=1, batch_size=50, verbose=0, callbacks=[tracker, batches])
 
 def replicas(variable):
     return [np.asarray(v.numpy()) for v in strategy.experimental_local_results(variable.value)]
 
 out = {"replicas_in_sync": strategy.num_replicas_in_sync, "variables": [], "loss": fit.history["loss"],
        "widths": [r["effective_width"] for r in tracker.history],
-       "steps": [r["step"] for r in tracker.history]}
+       "steps": [r["step"] for r in tracker.history],
+       "batch_widths": [r["effective_width"] for r in batches.history],
+       "batch_steps": [r["step"] for r in batches.history]}
 for v in model.trainable_variables:
     copies = replicas(v)
     out["variables"].append({
@@ -85,3 +89,12 @@ def test_tracker_records_under_the_strategy(mirrored_run):
     # 400 rows / batch 50 = 8 steps per epoch; constraints apply from the first step on
     assert mirrored_run["steps"] == [0, 8, 16, 24]
     assert mirrored_run["widths"][1:] == [2, 2, 1]  # unit 2 free, then tied too
+
+
+@pytest.mark.slow
+@pytest.mark.tf_only
+def test_tracker_every_other_batch_records_snapshots_of_mirrored_weights(mirrored_run):
+    """Mid-epoch record points keep snapshots of the mirrored variables (one
+    replica's copy) until the fetch: each holds the weights of its own step."""
+    assert mirrored_run["batch_steps"] == list(range(0, 25, 2))
+    assert mirrored_run["batch_widths"][1:] == [2] * 8 + [1] * 4  # unit 2 tied after step 16
