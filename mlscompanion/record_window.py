@@ -49,8 +49,6 @@ WINDOW_MAX_ENTRIES = 1 << 22
 #: accelerator any layer of which 2 copies fit waits.
 MIN_CHUNK = 16
 
-_COPIES = {}  # (backend, type) -> _copy_for(backend, type)
-
 #: The window's size when nothing reads the records before the epoch ends
 #: (no CSV, TensorBoard or live view): a call per 256 copies of a small layer.
 UNWATCHED_SIZE = 256
@@ -66,31 +64,21 @@ def snapshot(value):
     small layer). JAX: a copy, because ``fit`` hands the weights' buffers
     to the next step, which frees them.
     """
-    key = (keras.backend.backend(), type(value))
-    if key not in _COPIES:
-        _COPIES[key] = _copy_for(*key)
-    return _COPIES[key](value)
-
-
-def _copy_for(backend, kind):
-    """How ``snapshot`` copies a value of type ``kind`` under ``backend``,
-    decided once per type (``_COPIES``): the type checks cost a quarter of
-    a small variable's read, which a record every batch pays at each weight."""
+    backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf
 
-        if issubclass(kind, tf.distribute.DistributedValues):  # one value per replica
-            return lambda value: value.value()
-        if issubclass(kind, tf.Variable):  # the plain read, without value()'s bookkeeping
-            read = tf.raw_ops.ReadVariableOp
-            return lambda value: read(resource=value.handle, dtype=value.dtype)
-        return lambda value: value
+        if isinstance(value, tf.distribute.DistributedValues):  # one value per replica
+            return value.value()
+        if isinstance(value, tf.Variable):  # the plain read, without value()'s bookkeeping
+            return tf.raw_ops.ReadVariableOp(resource=value.handle, dtype=value.dtype)
+        return value
     if backend == "torch":
         import torch
 
-        if issubclass(kind, torch.Tensor):
-            return lambda value: value.detach().clone()
-    return ops.copy
+        if isinstance(value, torch.Tensor):
+            return value.detach().clone()
+    return ops.copy(value)
 
 
 def stack_copies(copies):

@@ -14,8 +14,7 @@ Four things differ from a plain ``python -m pytest``:
   the parent (``unit_figures._COMPILED``) would run the unmutated code, and a
   traced function only runs while it is traced, so without a fresh trace per
   test neither the mutant nor mutmut's "which tests call this function"
-  record would be right. The same holds for how a snapshot copies each type
-  of weight (``record_window._COPIES``).
+  record would be right.
 - Test modules are imported afresh by every pytest run in the process.
   mutmut runs pytest several times in one process (the stats, then the
   clean run of the tests that call the mutated module); a module-level
@@ -64,8 +63,7 @@ def _no_fresh_processes():
 
 @pytest.fixture(autouse=True)
 def _fresh_compiled_figures():
-    from mlscompanion import record_window, unit_figures
+    from mlscompanion import unit_figures
 
     unit_figures._COMPILED.clear()
-    record_window._COPIES.clear()  # how each type is copied: chosen by the (mutated) code again
     yield
