@@ -129,8 +129,9 @@ def test_a_snapshot_keeps_the_value_it_was_taken_at():
 
 
 def test_snapshots_of_a_variable_and_of_a_tensor_each_keep_their_value():
-    """``snapshot`` picks its copy once per type: a plain tensor after a
-    variable (and the other way round) still gets the copy its own type needs."""
+    """A snapshot of a variable keeps the value it was taken at; one of a
+    plain tensor (a weight computed by its layer) keeps that tensor's value,
+    in either order."""
     variable = keras.Variable(np.ones((2, 3), "float32"))
     tensor = keras.ops.convert_to_tensor(np.full((2, 3), 2.0, "float32"))
     kept = [snapshot(variable.value), snapshot(tensor), snapshot(variable.value)]
