@@ -13,7 +13,8 @@ two CPU cores), and about as much for 256 copies of a small layer as for
 runs the figures' ops one by one, each with Keras' own overhead: about
 2 ms a record of the coffee model's layer on two CPU cores. So under both,
 a record point of a small layer only keeps a copy of the weights on their
-device (a variable read, about 15 µs; a copy under PyTorch), and its copies
+device (a variable read, about 20 µs a weight: ``benchmarks/bench_hooks.py``;
+a copy under PyTorch), and its copies
 are computed ``chunk(figures)`` at a time in one call
 (``UnitFigures.compute_many``): up to ``size`` copies, and at most
 ``WINDOW_MAX_ENTRIES`` weights. On the coffee model under PyTorch that took
