@@ -9,11 +9,13 @@ bubblewrap::
 It makes itself a *child subreaper* (``prctl(PR_SET_CHILD_SUBREAPER)``), so
 every process the command starts stays its descendant, even one that calls
 ``setsid()`` and whose parent exits. It runs COMMAND in a new session with
-the resource limits applied, waits until it exits or the deadline passes
-(or SIGTERM arrives), kills it, then freezes and kills every descendant that
-is still there. Last it writes one JSON line to FD::
+the resource limits applied, every capability dropped and no new privileges
+(``PR_SET_NO_NEW_PRIVS``: a root checker's snippet cannot regain them through
+a setuid program), waits until it exits or the deadline passes (or SIGTERM
+arrives), kills it, then freezes and kills every descendant that is still
+there. Last it writes one JSON line to FD::
 
-    {"returncode": 0, "timed_out": false, "left_behind": 2, "limits": [...]}
+    {"returncode": 0, "timed_out": false, "left_behind": 2, ...}
 
 ``left_behind`` counts the processes that were still running and were
 killed (the command itself not included).
@@ -30,6 +32,8 @@ import sys
 import time
 
 PR_SET_CHILD_SUBREAPER = 36
+PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
+_LAST_CAPABILITY = 63  # the kernel ignores numbers it does not know (EINVAL)
 _RLIMITS = {"memory": resource.RLIMIT_AS, "processes": resource.RLIMIT_NPROC,
             "file_size": resource.RLIMIT_FSIZE, "cpu_seconds": resource.RLIMIT_CPU,
             "core": resource.RLIMIT_CORE}
@@ -46,10 +50,33 @@ def _become_subreaper():
     return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
 
 
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32)]
+
+
+def drop_privileges():
+    """No new privileges, an empty bounding set, no capabilities (a no-op for the
+    parts an ordinary user does not hold)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    for capability in range(_LAST_CAPABILITY + 1):
+        libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0)
+    header = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3: two data structs
+    data = (_CapData * 2)()
+    libc.capset(ctypes.byref(header), data)
+
+
 def _limiter(limits):
-    """A preexec function that lowers each named limit (never raises one)."""
+    """A preexec function that lowers each named limit (never raises one) and drops
+    every privilege."""
 
     def apply():
+        drop_privileges()
         for name, value in limits.items():
             if value is None:
                 continue
@@ -80,11 +107,12 @@ def _process_table():
     return table
 
 
-def _descendants(table, root):
+def _descendants(table, root, spared=()):
+    """Every descendant of ``root``, leaving out the pids in ``spared`` and theirs."""
     children = {}
     for pid, (ppid, _) in table.items():
         children.setdefault(ppid, []).append(pid)
-    found, stack = [], list(children.get(root, []))
+    found, stack = [], [pid for pid in children.get(root, []) if pid not in spared]
     while stack:
         pid = stack.pop()
         found.append(pid)
@@ -92,7 +120,15 @@ def _descendants(table, root):
     return found
 
 
-def _reap():
+def _reap(pids=None):
+    """Collect dead children: any (``pids`` None, the supervisor) or only ``pids``."""
+    if pids is not None:
+        for pid in pids:
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+        return
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -109,25 +145,28 @@ def _signal(pid, signum):
         pass
 
 
-def kill_descendants(me):
+def kill_descendants(me, spared=None):
     """Freeze, then kill, every descendant of ``me``; the set of live pids killed.
 
     SIGSTOP first, repeated until the tree stops growing, so a process that
     forks in a loop cannot outrun the sweep; then SIGKILL to all. Orphans of
     killed processes come back to us (we are their subreaper) and are swept
-    in the next round.
+    in the next round. With ``spared`` (pids whose trees are left alone) only
+    the killed pids are reaped, so a caller's other children stay its own.
     """
     killed = set()
+    reap = _reap if spared is None else (lambda: _reap(killed))
+    spared = set(spared or ())
     for _ in range(200):
         table = _process_table()
-        alive = [pid for pid in _descendants(table, me) if table[pid][1] not in "ZX"]
+        alive = [pid for pid in _descendants(table, me, spared) if table[pid][1] not in "ZX"]
         if not alive:
             break
         for _ in range(20):
             for pid in alive:
                 _signal(pid, signal.SIGSTOP)
             table = _process_table()
-            more = [pid for pid in _descendants(table, me) if table[pid][1] not in "ZX"]
+            more = [pid for pid in _descendants(table, me, spared) if table[pid][1] not in "ZX"]
             if set(more) <= set(alive):
                 break
             alive = sorted(set(alive) | set(more))
@@ -135,8 +174,8 @@ def kill_descendants(me):
             _signal(pid, signal.SIGKILL)
         killed.update(alive)
         time.sleep(0.01)
-        _reap()
-    _reap()
+        reap()
+    reap()
     return killed
 
 

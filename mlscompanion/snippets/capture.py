@@ -8,6 +8,9 @@ The supervisor ends the snippet at ``timeout`` and kills what it left
 behind; if the supervisor itself does not report by ``timeout + 3`` s it is
 sent SIGTERM, at ``+ 6`` s its whole session is killed, and reading stops
 at most 2 s after it exits. The call returns within ``timeout + 10`` s.
+When the supervisor ends without reporting (the snippet killed or stopped
+it), the processes it watched have come back to the checker (``guard.py``)
+and are killed here, and counted.
 
 Example:
 
@@ -25,6 +28,7 @@ import subprocess
 import sys
 import time
 
+from mlscompanion.snippets import guard
 from mlscompanion.snippets.limits import OUTPUT_CAP
 
 __all__ = ["Outcome", "run_supervised", "supervisor_command", "GRACE"]
@@ -42,8 +46,9 @@ class Outcome:
     ``returncode`` is the snippet's (``None`` when it was killed at the time
     limit or never reported); ``left_behind`` counts processes still running
     after it ended, all killed; ``dropped`` counts bytes beyond the cap, per
-    stream; ``supervisor_lost`` is set when the supervisor had to be killed
-    (then processes may have escaped, and the count is unknown).
+    stream; ``supervisor_lost`` is set when the supervisor never reported:
+    the snippet killed or stopped it, or it had to be killed at the time
+    limit (its orphans are then swept and counted in ``left_behind``).
     """
 
     returncode: int | None
@@ -116,12 +121,29 @@ def run_supervised(command, timeout, cwd, env, cap=OUTPUT_CAP):
     status_read, status_write = os.pipe()
     command = [part.replace("{status_fd}", str(status_write)) for part in command]
     start = time.monotonic()
-    try:
-        process = subprocess.Popen(
+
+    def supervisor():
+        return subprocess.Popen(
             command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, start_new_session=True, pass_fds=(status_write,))
+
+    try:
+        with guard.guarded(), guard.started(supervisor) as process:
+            os.close(status_write)
+            status_write = None
+            reader, status, killed = _follow(process, status_read, timeout, cap, start)
+            outcome = _outcome(process, reader, bytes(status.kept["status"]),
+                               time.monotonic() - start, killed)
+            if outcome.supervisor_lost:
+                outcome.left_behind = guard.sweep()
     finally:
-        os.close(status_write)
+        if status_write is not None:
+            os.close(status_write)
+    return outcome
+
+
+def _follow(process, status_read, timeout, cap, start):
+    """Read the supervised process's streams until it ends (or is killed at the backstop)."""
     reader = _Reader({"stdout": process.stdout, "stderr": process.stderr}, cap)
     status = _Reader({"status": os.fdopen(status_read, "rb")}, 1 << 20)
     signalled = killed = False
@@ -153,8 +175,7 @@ def run_supervised(command, timeout, cwd, env, cap=OUTPUT_CAP):
         if process.poll() is None:
             _signal_session(process.pid, signal.SIGKILL)
         process.wait()
-    return _outcome(process, reader, bytes(status.kept["status"]), time.monotonic() - start,
-                    killed)
+    return reader, status, killed
 
 
 def _outcome(process, reader, status_text, seconds, killed):
@@ -166,9 +187,10 @@ def _outcome(process, reader, status_text, seconds, killed):
                       stderr=bytes(reader.kept["stderr"]), seconds=seconds,
                       dropped={k: v for k, v in reader.dropped.items() if v})
     if status is None:  # the supervisor never reported: killed, or the sandbox failed to start
-        outcome.supervisor_lost = killed
+        code = process.returncode
+        outcome.supervisor_lost = killed or code < 0 or code > 128  # a signal ended it
         outcome.timed_out = killed
-        outcome.returncode = None if killed else process.returncode
+        outcome.returncode = None if outcome.supervisor_lost else code
         return outcome
     outcome.returncode = None if status["timed_out"] else status["returncode"]
     outcome.timed_out = bool(status["timed_out"] or status.get("stopped"))
