@@ -340,9 +340,17 @@ def main(argv=None):
     except Exception as failure:  # noqa: BLE001 - the report must still be written
         report.setdefault("models", [])
         report["facts"] = {"error": f"{type(failure).__name__}: {failure}"}
-    with open(args.result, "w", encoding="utf-8") as handle:
-        json.dump(report, handle, default=str)
+    _write_report(args.result, report)
     return exit_code
+
+
+def _write_report(path, report):
+    """Write the report beside ``path``, then move it in place: whatever the snippet
+    left at ``path`` (a FIFO, a link) is replaced, never opened."""
+    partial = f"{path}.{os.getpid()}.partial"
+    with open(partial, "x", encoding="utf-8") as handle:
+        json.dump(report, handle, default=str)
+    os.replace(partial, path)
 
 
 if __name__ == "__main__":

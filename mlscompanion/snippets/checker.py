@@ -9,12 +9,14 @@ Example:
 
 import numbers
 import os
-from concurrent.futures import ThreadPoolExecutor
 import pathlib
+import sys
 import tempfile
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
-from mlscompanion.snippets import audit, compare, runner
+from mlscompanion.snippets import audit, compare, guard, runner
 from mlscompanion.snippets import sandbox as sandboxes
 from mlscompanion.snippets.result import (
     EXIT_CODES, FAILED, NOT_REPRODUCIBLE, REPRODUCIBLE, SINGLE_RUN, SnippetResult)
@@ -96,11 +98,14 @@ def _syntax_error(source, name):
     return None
 
 
-def _environment(runs):
-    """(environment dict, its text block): from a run that used Keras, else from this process."""
+def _environment(runs, deadline=None):
+    """(environment dict, its text block): from a run that used Keras, else from this
+    process (unless the time limit has run out: importing Keras takes seconds)."""
     for run in runs:
         if run.environment:
             return run.environment, run.environment_text
+    if deadline is not None and time.monotonic() > deadline:
+        return {}, ""
     from mlscompanion.seeding import environment, format_environment
 
     env = environment()
@@ -116,7 +121,9 @@ def check(path_or_source, runs=2, seed=None, timeout=300.0, decimals=None, progr
         runs: how many fresh processes (default 2).
         seed: if given, ``mlscompanion.set_seed(seed)`` runs before the
             snippet, to show what proper seeding changes.
-        timeout: seconds per run; a run that takes longer is killed.
+        timeout: seconds for the whole check: every run (and the waves of
+            runs) must end by then; what still runs is killed, and the call
+            returns within ``timeout`` + 10 s whatever the snippet does.
         decimals: also compare numbers and fingerprints rounded to this
             many decimals (a tolerance for float noise between machines).
         progress: optional ``callback(run_number, runs)`` called as each run starts
@@ -138,7 +145,10 @@ def check(path_or_source, runs=2, seed=None, timeout=300.0, decimals=None, progr
     ('not reproducible', 1)
     """
     _check_arguments(runs, seed, timeout, decimals)
+    deadline = time.monotonic() + timeout
     chosen = sandboxes.choose(sandbox)
+    if chosen.fallback:
+        print(f"mlscompanion snippet check: {chosen.note}", file=sys.stderr, flush=True)
     try:
         name, path, source = load_snippet(path_or_source)
     except _NotPython as error:
@@ -152,16 +162,25 @@ def check(path_or_source, runs=2, seed=None, timeout=300.0, decimals=None, progr
         if path is None:
             path = os.path.join(folder, "snippet.py")
             pathlib.Path(path).write_text(source, encoding="utf-8")
-        records = _run_all(path, runs, seed, decimals, timeout, progress, chosen, reprex)
+        with guard.guarded():
+            records = _run_all(path, runs, seed, decimals, timeout, deadline, progress, chosen,
+                               reprex)
     facts = next((r.facts for r in records if r.ok and r.facts), {})
     findings = audit.merge(static, facts, seed_injected=seed is not None)
     failed = [r for r in records if not r.ok]
     if failed:
         result = _failed(name, f"run {failed[0].index}: {failed[0].error}", seed, decimals,
-                         timeout, records, runs_requested=runs)
+                         timeout, records, runs_requested=runs, deadline=deadline)
         result.findings = findings
         return _sandboxed(result, chosen)
-    return _sandboxed(_compared(name, records, findings, seed, decimals, timeout), chosen)
+    if len(records) < runs:
+        result = _failed(name, f"the time limit of {timeout:g} s ran out before run "
+                         f"{len(records) + 1} could start", seed, decimals, timeout, records,
+                         runs_requested=runs, deadline=deadline)
+        result.findings = findings
+        return _sandboxed(result, chosen)
+    return _sandboxed(_compared(name, records, findings, seed, decimals, timeout, deadline),
+                      chosen)
 
 
 def _sandboxed(result, chosen):
@@ -169,20 +188,25 @@ def _sandboxed(result, chosen):
     return result
 
 
-def _run_all(path, runs, seed, decimals, timeout, progress, chosen, reprex):
+MIN_RUN_SECONDS = 0.5  # a run is not started with less time than this left
+
+
+def _run_all(path, runs, seed, decimals, timeout, deadline, progress, chosen, reprex):
     """Run ``runs`` fresh processes, ``parallel_runs()`` at a time, in order of index.
 
-    After a failed run no new run starts (runs already going finish).
+    Each run gets what is left until ``deadline``. After a failed run, or when
+    the time is up, no new run starts (runs already going finish).
     """
     stop = threading.Event()
 
     def one(index):
-        if stop.is_set():
+        left = deadline - time.monotonic()
+        if stop.is_set() or left < MIN_RUN_SECONDS:
             return None
         if progress is not None:
             progress(index, runs)
         record = runner.run_snippet(path, index=index, seed=seed, decimals=decimals,
-                                    timeout=timeout, sandbox=chosen, reprex=reprex)
+                                    timeout=left, sandbox=chosen, reprex=reprex, limit=timeout)
         if not record.ok:
             stop.set()  # set before this worker takes the next index: no race
         return record
@@ -191,7 +215,7 @@ def _run_all(path, runs, seed, decimals, timeout, progress, chosen, reprex):
         return [record for record in pool.map(one, range(1, runs + 1)) if record is not None]
 
 
-def _failed(name, error, seed, decimals, timeout, records, runs_requested=None):
+def _failed(name, error, seed, decimals, timeout, records, runs_requested=None, deadline=None):
     skipped = ""
     if runs_requested and len(records) < runs_requested:
         skipped = f" The remaining {runs_requested - len(records)} run(s) were skipped."
@@ -199,11 +223,11 @@ def _failed(name, error, seed, decimals, timeout, records, runs_requested=None):
         file=name, status=FAILED, exit_code=EXIT_CODES[FAILED],
         message=f"The snippet failed: {error.splitlines()[0]}.{skipped}",
         runs=records, seed=seed, decimals=decimals, timeout=timeout, error=error)
-    result.environment, result.environment_text = _environment(records)
+    result.environment, result.environment_text = _environment(records, deadline)
     return result
 
 
-def _compared(name, records, findings, seed, decimals, timeout):
+def _compared(name, records, findings, seed, decimals, timeout, deadline=None):
     stdouts = [r.stdout if r.reprex is None else r.reprex for r in records]
     diffs, omitted = compare.line_diffs(stdouts)
     models = compare.model_diffs(records, decimals)
@@ -211,7 +235,7 @@ def _compared(name, records, findings, seed, decimals, timeout):
         file=name, status=REPRODUCIBLE, exit_code=0, message="", runs=records, seed=seed,
         decimals=decimals, timeout=timeout, findings=findings, line_diffs=diffs,
         omitted_line_diffs=omitted, model_diffs=models)
-    result.environment, result.environment_text = _environment(records)
+    result.environment, result.environment_text = _environment(records, deadline)
     if decimals is not None:
         result.within_decimals = (compare.same_output(stdouts, decimals)
                                   and all(d.rounded_equal for d in models))
