@@ -190,7 +190,7 @@ def test_markdown_has_verdict_environment_fingerprints_diff_and_fix():
     text = render(_result(), "markdown")
     assert "**Snippet check of `tf_seed_only.py`: not reproducible**" in text
     assert "**Environment**" in text and "keras  : 3.15.1" in text
-    assert "| 1 | sequential | Sequential | 9 | `1111aaaa2222bbbb` |" in text
+    assert "| 1 | `sequential` | `Sequential` | 9 | `1111aaaa2222bbbb` |" in text
     assert "3333cccc4444dddd" in text
     assert "```diff\n@@ line 1, run 2 @@\n-[[0.1 0.2]]\n+[[0.3 0.2]]\n```" in text
     assert "(line 5, static + run time)" in text and "*Fix:*" in text

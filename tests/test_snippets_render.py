@@ -80,6 +80,6 @@ def test_keras_snippet_reprex_has_fingerprints_and_environment():
     assert result.status == "reproducible", result.error
     markdown = render_reprex(result)
     assert "#> [[" in markdown  # the printed kernel, under its print statement
-    assert "| 1 | sequential | Sequential | 9 | `" in markdown and "| same |" in markdown
+    assert "| 1 | `sequential` | `Sequential` | 9 | `" in markdown and "| same |" in markdown
     assert "**Environment**" in markdown and "backend         : tensorflow" in markdown
     assert "<sub>Device: CPU (GPU determinism does not apply)</sub>" in markdown

@@ -57,7 +57,7 @@ def test_keras_seeded_snippet_is_reproducible_and_the_markdown_says_so(capsys):
     code, markdown = _cli(capsys, SNIPPETS / "keras_seeded.py", "--format", "markdown")
     assert code == 0
     assert "**Snippet check of" in markdown and ": reproducible** (2 fresh runs)" in markdown
-    assert "| 1 | sequential | Sequential | 9 | `" in markdown and "| same |" in markdown
+    assert "| 1 | `sequential` | `Sequential` | 9 | `" in markdown and "| same |" in markdown
     assert "**Environment**" in markdown and "backend         : tensorflow" in markdown
     assert "Why, and the fix" not in markdown
 

@@ -14,6 +14,7 @@ Example:
 
 import ast
 
+from mlscompanion.snippets.escape import code_span
 from mlscompanion.snippets.result import Finding
 
 __all__ = ["CAUSES", "static_audit", "runtime_audit", "merge"]
@@ -366,7 +367,7 @@ def runtime_audit(facts):
         code = "NOT_SEEDED" if tf_seed is None else "TF_SEED_ONLY"
         findings.append(_finding(code, origin="run time", detail=(
             f"{len(unseeded)} initializer(s) without a seed ran while Keras was not "
-            f"seeded ({', '.join(f'`{u}`' for u in unseeded[:4])}"
+            f"seeded ({', '.join(code_span(u) for u in unseeded[:4])}"
             + (", ..." if len(unseeded) > 4 else "") + ")"
             + ("" if tf_seed is None else f"; TensorFlow's global seed was {tf_seed}"))))
     shuffled = [call for call in facts.get("fit_calls", []) if call.get("shuffle")]
@@ -377,8 +378,8 @@ def runtime_audit(facts):
             + (f", the first at line {line}" if line else "") + ")")))
     for shared in facts.get("shared_initializers", []):
         findings.append(_finding("SHARED_INITIALIZER", origin="run time", detail=(
-            f"one {shared['initializer']} instance is used by "
-            + ", ".join(f"`{u}`" for u in shared["used_by"]))))
+            f"one {code_span(shared['initializer'])} instance is used by "
+            + ", ".join(code_span(u) for u in shared["used_by"]))))
     if facts.get("device") == "GPU" and facts.get("deterministic") is False:
         findings.append(_finding("GPU_NONDETERMINISM", origin="run time"))
     return findings

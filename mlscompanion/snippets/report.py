@@ -13,9 +13,10 @@ import json
 import re
 
 from mlscompanion.snippets.compare import differing_spans
+from mlscompanion.snippets.escape import CONTROL, cell, code_span, markdown_text, safe
 from mlscompanion.snippets.result import FAILED, NOT_REPRODUCIBLE, REPRODUCIBLE
 
-__all__ = ["render", "FORMATS", "safe", "fenced", "sandbox_lines", "device_line"]
+__all__ = ["render", "FORMATS", "safe", "fenced", "sandbox_lines", "device_line", "footer_lines"]
 
 FORMATS = ("text", "markdown", "json")
 _VERDICT_STYLE = {REPRODUCIBLE: "bold green", NOT_REPRODUCIBLE: "bold red",
@@ -38,26 +39,12 @@ def render(result, format="text", color=False, width=100):
     raise ValueError(f"`format` must be one of {', '.join(FORMATS)}. Received: format={format!r}")
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def safe(text):
-    """Snippet output made inert for a terminal: control characters (ANSI escapes,
-    carriage returns, bells) shown as ``\\x1b`` etc., never sent as they are."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
-
-
 def fenced(text, info="text"):
     """``text`` in a Markdown code fence longer than any backtick run inside it,
     so snippet output cannot close the fence and inject Markdown into the post."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return [f"{fence}{info}", safe(text), fence]
-
-
-def _cell(text):
-    """Snippet-chosen text (a model name) made safe for a Markdown table cell."""
-    return safe(str(text)).replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
 
 
 def _facts(result):
@@ -70,10 +57,12 @@ def device_line(result):
     device = facts.get("device")
     if not device:
         return None
+    if not (isinstance(device, str) and re.fullmatch(r"[A-Z0-9]{1,16}", device)):
+        device = "unknown"  # the bootstrap writes CPU, GPU, TPU...: anything else is forged
     if device == "CPU":
         return "Device: CPU (GPU determinism does not apply)"
     state = {True: "on", False: "off"}.get(facts.get("deterministic"), "unknown")
-    return f"Device: {device}; GPU determinism: {state}; runs went one at a time"
+    return f"Device: {safe(device)}; GPU determinism: {state}; runs went one at a time"
 
 
 def sandbox_lines(result):
@@ -135,12 +124,13 @@ def _text(result, color, width):
     out = io.StringIO()
     console = Console(file=out, force_terminal=color, no_color=not color, width=width,
                       highlight=False, color_system="standard" if color else None)
-    console.print(Text.assemble(("Snippet check: ", "bold"), result.file, f"  ({_setup(result)})"))
+    console.print(Text.assemble(("Snippet check: ", "bold"), safe(result.file),
+                                f"  ({_setup(result)})"))
     console.print(Text.assemble(
         ("Verdict: ", "bold"), (result.status.upper(), _VERDICT_STYLE.get(result.status, "bold yellow"))))
     console.print(Text(safe(result.message)))
     for line in filter(None, [device_line(result), *sandbox_lines(result)]):
-        console.print(Text(line, style="dim"))
+        console.print(Text(safe(line), style="dim"))
 
     if result.runs:
         table = Table(title="Runs", title_justify="left", show_edge=False)
@@ -184,9 +174,10 @@ def _text(result, color, width):
             table.add_column(column)
         for model in result.models:
             others = _others(result, model)
-            table.add_row(str(model.index), safe(model.name), model.cls, str(model.params),
-                          model.fingerprint, *([model.rounded or "-"] if rounded else []),
-                          Text(others, style="red" if others.startswith("DIFF") else "green"))
+            table.add_row(str(model.index), Text(safe(model.name)), Text(safe(model.cls)),
+                          str(model.params), Text(safe(model.fingerprint)),
+                          *([Text(safe(model.rounded or "-"))] if rounded else []),
+                          Text(safe(others), style="red" if others.startswith("DIFF") else "green"))
         console.print()
         console.print(table)
 
@@ -200,13 +191,13 @@ def _text(result, color, width):
                 f" ({where}{finding.origin})"))
             console.print(_indented(Text(finding.explanation)))
             if finding.detail:
-                console.print(_indented(Text("Seen: " + finding.detail, style="dim")))
+                console.print(_indented(Text("Seen: " + safe(finding.detail), style="dim")))
             console.print(_indented(Text.assemble(("Fix: ", "bold green"), finding.fix)))
 
     if result.environment:
         console.print()
         console.print(Text("Environment", style="bold"))
-        console.print(Text(_environment_block(result)))
+        console.print(Text(safe(_environment_block(result))))
     return "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))
 
 
@@ -219,7 +210,7 @@ def _indented(renderable):
 def _marked(line, spans, offset, style):
     from rich.text import Text
 
-    text = Text(_CONTROL.sub("?", line), style=style)  # same length: the spans still fit
+    text = Text(CONTROL.sub("?", line), style=style)  # same length: the spans still fit
     for start, end in spans:
         text.stylize(f"bold reverse {style}", start + offset, end + offset)
     return text
@@ -228,11 +219,25 @@ def _marked(line, spans, offset, style):
 # ---------------------------------------------------------------- Markdown
 
 def _markdown(result):
-    lines = [f"**Snippet check of `{_cell(result.file)}`: {result.status}** ({_setup(result)})", ""]
+    lines = [f"**Snippet check of {code_span(result.file)}: {result.status}** "
+             f"({_setup(result)})", ""]
     lines += _markdown_body(result)
-    for line in filter(None, [device_line(result), *sandbox_lines(result)]):
-        lines += [f"<sub>{line}</sub>", ""]
+    lines += footer_lines(result)
     return "\n".join(lines).rstrip("\n")
+
+
+def footer_lines(result):
+    """The device and sandbox lines, small, as literal Markdown text."""
+    lines = []
+    for line in filter(None, [device_line(result), *sandbox_lines(result)]):
+        lines += [f"<sub>{markdown_text(line)}</sub>", ""]
+    return lines
+
+
+def _others_markdown(result, model):
+    """``_others`` for a Markdown cell: the snippet-made fingerprints in code spans."""
+    others = _others(result, model)
+    return others if others in ("same", "-") else cell(others)
 
 
 def _markdown_body(result):
@@ -253,9 +258,10 @@ def _markdown_body(result):
                   f"| # | model | class | params | run 1 |{header} other runs |",
                   "|---|---|---|---:|---|" + ("---|" if rounded else "") + "---|"]
         for model in result.models:
-            cell = f" `{model.rounded}` |" if rounded else ""
-            lines.append(f"| {model.index} | {_cell(model.name)} | {model.cls} | {model.params} | "
-                         f"`{model.fingerprint}` |{cell} {_others(result, model)} |")
+            rounded_cell = f" {cell(model.rounded or '-')} |" if rounded else ""
+            lines.append(f"| {model.index} | {cell(model.name)} | {cell(model.cls)} | "
+                         f"{model.params} | {cell(model.fingerprint)} |{rounded_cell} "
+                         f"{_others_markdown(result, model)} |")
         lines.append("")
     if result.line_diffs:
         body = []
@@ -273,9 +279,9 @@ def _markdown_body(result):
         lines += ["**Why, and the fix**", ""]
         for number, finding in enumerate(result.findings, start=1):
             where = f"line {finding.line}, " if finding.line else ""
+            seen = f" Seen: {code_span(finding.detail)}." if finding.detail else ""
             lines.append(f"{number}. **{finding.title}** ({where}{finding.origin}). "
-                         f"{finding.explanation}" + (f" Seen: {finding.detail}." if finding.detail else "")
-                         + f" *Fix:* {finding.fix}")
+                         f"{finding.explanation}{seen} *Fix:* {finding.fix}")
         lines.append("")
     if result.environment:
         lines += ["**Environment**", "", *fenced(_environment_block(result)), ""]

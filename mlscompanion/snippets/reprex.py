@@ -19,7 +19,8 @@ import dataclasses
 import json
 
 from mlscompanion.snippets.checker import check, load_snippet
-from mlscompanion.snippets.report import _markdown_body, device_line, fenced, render, safe, sandbox_lines
+from mlscompanion.snippets.escape import code_span, safe
+from mlscompanion.snippets.report import _markdown_body, fenced, footer_lines, render
 
 __all__ = ["reprex", "render_reprex", "FORMATS"]
 
@@ -62,12 +63,10 @@ def render_reprex(result, format="markdown", color=False):
 
 
 def _markdown(result):
-    name = result.file.replace("`", "'")
-    lines = [f"**Reprex of `{name}`: {result.status}** ({_runs(result)})", "",
+    lines = [f"**Reprex of {code_span(result.file)}: {result.status}** ({_runs(result)})", "",
              *fenced(_code(result), "python"), ""]
     lines += _markdown_body(result)
-    for line in filter(None, [device_line(result), *sandbox_lines(result)]):
-        lines += [f"<sub>{line}</sub>", ""]
+    lines += footer_lines(result)
     lines.append("<sub>Output shown as `#>` lines by reprexlite; checked with "
                  "`mlscompanion snippet render`.</sub>")
     return "\n".join(lines).rstrip("\n")
