@@ -185,6 +185,7 @@ def check(path_or_source, runs=2, seed=None, timeout=300.0, decimals=None, progr
 
 def _sandboxed(result, chosen):
     result.sandbox, result.sandbox_note = chosen.level, chosen.note
+    result.sandbox_fallback = chosen.fallback
     return result
 
 

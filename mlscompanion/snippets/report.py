@@ -22,6 +22,7 @@ FORMATS = ("text", "markdown", "json")
 _VERDICT_STYLE = {REPRODUCIBLE: "bold green", NOT_REPRODUCIBLE: "bold red",
                   FAILED: "bold red"}
 _STDERR_TAIL = 15
+NOT_SANDBOXED = ", NOT SANDBOXED: bubblewrap is not available, see the sandbox line"
 
 
 def render(result, format="text", color=False, width=100):
@@ -77,6 +78,8 @@ def sandbox_lines(result):
 def _setup(result):
     runs = len(result.runs)
     text = f"{runs} fresh run{'s' if runs != 1 else ''}" if runs else "not run"
+    if result.sandbox_fallback:
+        text += NOT_SANDBOXED
     if result.seed is not None:
         text += f", mlscompanion.set_seed({result.seed}) injected first"
     if result.decimals is not None:

@@ -20,7 +20,7 @@ import json
 
 from mlscompanion.snippets.checker import check, load_snippet
 from mlscompanion.snippets.escape import code_span, safe
-from mlscompanion.snippets.report import _markdown_body, fenced, footer_lines, render
+from mlscompanion.snippets.report import NOT_SANDBOXED, _markdown_body, fenced, footer_lines, render
 
 __all__ = ["reprex", "render_reprex", "FORMATS"]
 
@@ -75,6 +75,8 @@ def _markdown(result):
 def _runs(result):
     count = len(result.runs)
     text = f"{count} fresh run{'s' if count != 1 else ''}, compared"
+    if result.sandbox_fallback:
+        text += NOT_SANDBOXED
     if result.seed is not None:
         text += f", mlscompanion.set_seed({result.seed}) injected first"
     if result.decimals is not None:

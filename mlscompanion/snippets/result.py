@@ -122,7 +122,9 @@ class SnippetResult:
 
     ``status`` is one of ``"reproducible"``, ``"not reproducible"``,
     ``"failed"`` and ``"single run"``; ``exit_code`` is what the command
-    returns (0, 1, 2). ``within_decimals`` is set when ``decimals`` was given.
+    returns (0, 1, 2). ``within_decimals`` is set when ``decimals`` was given;
+    ``sandbox_fallback`` when ``sandbox="auto"`` found no bubblewrap and ran
+    the snippet unsandboxed (``"none"``).
     """
 
     file: str
@@ -143,6 +145,7 @@ class SnippetResult:
     environment_text: str = ""
     sandbox: str = ""
     sandbox_note: str = ""
+    sandbox_fallback: bool = False
 
     @property
     def reproducible(self):
