@@ -2,7 +2,7 @@
 
     python benchmarks/bench_live.py [--repeats 3] [--quick]
 
-Target (issue 11): live drawing costs <= 5% of fit time on the coffee lab
+Target: live drawing costs <= 5% of fit time on the coffee lab
 (the lab's fit: the 200 roasts tiled 300 times, 10 epochs, batch 32, the
 tracker on layer1 with the 200 roasts as probe).
 

@@ -10,7 +10,7 @@ batches first, and every variant runs once before the timing, so tracing
 and compilation (the model's and the tracker's, once per process and layer
 shape) stay outside the timing.
 
-Targets (issue 8): on CPU/TF, tracker every 10 batches <= 1.10 and ties on
+Targets: on CPU/TF, tracker every 10 batches <= 1.10 and ties on
 all hidden layers <= 1.05; on a GPU, tracker per epoch <= 1.02, every 10
 batches <= 1.05, every batch <= 1.3 and ties <= 1.05.
 """

@@ -2,7 +2,7 @@
 
     python benchmarks/bench_overhead.py [--repeats 5] [--quick] [--only every1,reads]
 
-Targets (issue 8): tracker every epoch <= 1.02, tracker every batch <= 1.10,
+Targets: tracker every epoch <= 1.02, tracker every batch <= 1.10,
 tie constraints on both layers <= 1.05, import <= 1.05 (all vs plain Keras).
 Every variant runs once before the timing, so the one-off compilation of
 the tracker's figures (once per process and layer shape) is not timed.

@@ -72,7 +72,8 @@ def test_zero_relu_net_does_not_move(runs):
 
 @pytest.mark.slow
 def test_full_budget_accuracies_are_the_labs(full):
-    # the lab: zeros 50.0/50.0, constant 59.0/58.0, large random 83.7/81.0, He 98.0/99.0
+    # README: zeros 50.0/50.0, constant 59.0/58.0, large random 83.0-83.7/81.0 (83.0 on an
+    # AMD EPYC CPU), He 98.0/99.0; within 2 points (He 1.5), as the README says
     measured = {init: (run.train_accuracy, run.test_accuracy) for init, run in full.items()}
     assert measured["zeros"] == (50.0, 50.0)
     assert measured["constant"] == pytest.approx((59.0, 58.0), abs=2)  # "near 60%"

@@ -1,5 +1,7 @@
 """Pictures of the units: pair-distance heatmaps, the GIF, the correlation panel."""
 
+import itertools
+
 import keras
 import numpy as np
 import pytest
@@ -93,6 +95,30 @@ def test_animate_writes_a_small_gif(trained, tmp_path):
         trained.animate(tmp_path / "x.gif", fps=0)
 
 
+def gif_frames(path):
+    from PIL import Image, ImageSequence
+
+    with Image.open(path) as gif:
+        return [np.asarray(frame.convert("RGB"), dtype=float) for frame in ImageSequence.Iterator(gif)]
+
+
+def test_each_gif_frame_draws_its_own_record(tmp_path):
+    # five records whose distances are orderings of the same three values: one
+    # colour scale (vmax 1.0) and titles of one length, so frame k must be the
+    # picture a GIF of record k alone draws
+    orders = list(itertools.permutations([0.2, 0.5, 1.0]))[:5]
+    records = [dict(synthetic(1)[0], step=10 * (k + 1), pair_distances=list(order))
+               for k, order in enumerate(orders)]
+    frames = gif_frames(animate_units(records, tmp_path / "all.gif"))
+    assert len(frames) == 5
+    alone = [gif_frames(animate_units([record], tmp_path / f"one{k}.gif"))[0]
+             for k, record in enumerate(records)]
+    for k, frame in enumerate(frames):
+        gaps = [float(np.abs(frame - picture).mean()) for picture in alone]
+        assert gaps[k] < 0.5, (k, gaps)  # measured 0.0
+        assert min(g for i, g in enumerate(gaps) if i != k) > 3, (k, gaps)  # measured 6.7+
+
+
 def test_plot_gains_the_correlation_panel_with_a_probe(trained):
     fig = trained.plot()
     titles = [ax.get_title() for ax in fig.axes]
@@ -118,4 +144,8 @@ def test_plot_redraws_in_place_what_a_new_figure_shows(trained):
             np.testing.assert_array_equal(line.get_ydata(), other.get_ydata())
     # other panels (a probe's correlation row appears): a new figure
     no_probe = [dict(r, mean_abs_correlation=float("nan")) for r in history]
-    assert mlc.plotting.plot_differentiation(history, fig=mlc.plotting.plot_differentiation(no_probe)) is not fig
+    without = mlc.plotting.plot_differentiation(no_probe)
+    redrawn = mlc.plotting.plot_differentiation(history, fig=without)
+    assert redrawn is not without
+    assert [ax.get_title() for ax in redrawn.axes] == [ax.get_title() for ax in fresh.axes]
+    assert len(redrawn.axes) > len(without.axes)  # the correlation row

@@ -38,8 +38,14 @@ def expected(model, xa, xb):
     return oracle(kernel, bias, acts)["mean_abs_correlation"]
 
 
-def test_the_issue_probe_no_longer_crashes():
-    NeuronDifferentiation(probe=[XA, XB])  # raised a bare NumPy error before
+def test_a_list_of_arrays_of_different_widths_is_one_array_per_input():
+    # np.asarray([XA, XB]) cannot join a (40, 3) and a (40, 2) array: the list is
+    # read as one array per input, each kept as given
+    tracker = NeuronDifferentiation(probe=[XA, XB])
+    arrays = tracker._probe.arrays
+    assert isinstance(arrays, list) and len(arrays) == 2
+    np.testing.assert_array_equal(arrays[0], XA)
+    np.testing.assert_array_equal(arrays[1], XB)
 
 
 @pytest.mark.parametrize("form", ["list", "tuple", "dict"])
@@ -47,6 +53,24 @@ def test_a_multi_input_probe_in_every_form(form):
     model = two_input_model()
     probe = {"list": [XA, XB], "tuple": (XA, XB), "dict": {"b": XB, "a": XA}}[form]
     assert correlation(model, probe) == pytest.approx(expected(model, XA, XB), rel=RTOL)
+
+
+def test_a_dict_probe_is_matched_by_input_name_not_by_sorted_key():
+    # inputs declared (b, a), both of shape (3,): a dict read in sorted key order
+    # would feed a's samples to b and still run, with another figure
+    b, a = keras.Input((3,), name="b"), keras.Input((3,), name="a")
+    hidden = keras.layers.Dense(4, activation="tanh", name="hidden")(
+        keras.layers.Concatenate()([b, a]))
+    model = keras.Model([b, a], keras.layers.Dense(1, name="out")(hidden))
+    weights = np.random.default_rng(3)
+    kernel = np.zeros((6, 4), "float32")  # the units read b only, whatever the backend's start
+    kernel[:3] = weights.normal(size=(3, 4))
+    model.get_layer("hidden").set_weights([kernel, weights.normal(size=4).astype("float32")])
+    xb = weights.normal(size=(40, 3)).astype("float32") * 3.0
+    right, swapped = expected(model, xb, XA), expected(model, XA, xb)
+    assert abs(right - swapped) > 0.05  # the two orders give different figures
+    assert correlation(model, {"a": XA, "b": xb}) == pytest.approx(right, rel=RTOL)
+    assert correlation(model, {"b": xb, "a": XA}) == pytest.approx(right, rel=RTOL)
 
 
 def test_a_large_probe_goes_through_in_batches():
@@ -85,8 +109,18 @@ def test_a_tf_data_dataset_gives_its_first_samples():
 def test_the_probe_is_cast_to_the_input_dtype():
     model = keras.Sequential([keras.Input((4,), dtype="int32"), keras.layers.Embedding(5, 3),
                               keras.layers.Flatten(), keras.layers.Dense(2, name="hidden")])
-    tokens = np.arange(24).reshape(6, 4) % 5
-    assert 0 <= correlation(model, tokens) <= 1
+    tokens = (np.arange(24).reshape(6, 4) % 5).astype("float64")  # whole numbers, as floats
+    tracker = NeuronDifferentiation(layers=["hidden"], probe=tokens)
+    tracker.set_model(model)
+    (record,) = tracker.record()
+    (batch,) = tracker._probe_forward.batches
+    assert keras.backend.standardize_dtype(batch.dtype) == "int32"
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(batch), tokens.astype("int32"))
+    hidden = model.get_layer("hidden")
+    acts = keras.ops.convert_to_numpy(keras.Model(model.inputs, hidden.output)(tokens.astype("int32")))
+    kernel, bias = (keras.ops.convert_to_numpy(w) for w in hidden.weights)
+    want = oracle(kernel, bias, acts)["mean_abs_correlation"]
+    assert record["mean_abs_correlation"] == pytest.approx(want, rel=RTOL)
 
 
 def setup_error(model, probe):

@@ -141,6 +141,26 @@ def test_einsum_dense_with_a_bias_on_another_axis_leaves_the_bias_out():
     assert_agrees(record_of(model, "e"), oracle_of_units(list(kernel.T)))
 
 
+def test_einsum_dense_with_an_ellipsis_reads_its_units_on_the_last_axis():
+    # "...b,bc->...c" is "ab,bc->ac" for a 2-D input: with the same weights every
+    # figure, the probe's correlation included, must be the same
+    ellipsis = sequential((3,), keras.layers.EinsumDense(
+        "...b,bc->...c", output_shape=4, bias_axes="c", activation="tanh",
+        bias_initializer="random_normal", name="e"))
+    plain = sequential((3,), keras.layers.EinsumDense(
+        "ab,bc->ac", output_shape=4, bias_axes="c", activation="tanh", name="e"))
+    plain.set_weights(ellipsis.get_weights())
+    probe = np.random.default_rng(4).normal(size=(30, 3)).astype("float32")
+    got, want = record_of(ellipsis, "e", probe), record_of(plain, "e", probe)
+    kernel, bias = weights(ellipsis.get_layer("e"))
+    acts = np.tanh(probe @ kernel + bias)
+    assert want["mean_abs_correlation"] == pytest.approx(
+        oracle(kernel, bias, acts)["mean_abs_correlation"], rel=RTOL)
+    assert_agrees(got, want)
+    assert got["mean_abs_correlation"] == pytest.approx(want["mean_abs_correlation"], rel=RTOL)
+    assert describe_layer(ellipsis.get_layer("e")).unit_axis % 2 == 1  # the output's last axis
+
+
 # ----- recurrent hidden units ---------------------------------------------------
 RNNS = [
     ("SimpleRNN", {}, 1), ("GRU", {"reset_after": True}, 3),
@@ -275,11 +295,29 @@ def test_a_conv_net_is_tracked_during_fit():
     model.compile(loss="mse", optimizer="sgd")
     rng = np.random.default_rng(5)
     x, y = rng.normal(size=(32, 6, 6, 1)).astype("float32"), rng.normal(size=(32, 1))
+    conv = model.get_layer("conv")
+    tie_first_two(conv)  # filters 0 and 1 start equal: width 2, not the 3 of a random start
+
+    def oracle_now():
+        maps = keras.ops.convert_to_numpy(keras.Model(model.inputs, conv.output)(x[:16]))
+        per_position = [oracle(*weights(conv), maps[:, i, j, :]) for i in range(4) for j in range(4)]
+        want = oracle(*weights(conv))
+        want["mean_abs_correlation"] = np.mean([o["mean_abs_correlation"] for o in per_position])
+        return want
+
+    start = oracle_now()
+    assert start["effective_width"] == 2
     tracker = NeuronDifferentiation(probe=x[:16])
     model.fit(x, y, epochs=2, batch_size=16, verbose=0, callbacks=[tracker])
+    end = oracle_now()
     assert [r["step"] for r in tracker.history] == [0, 2, 4]
-    assert all(r["layer"] == "conv" and r["effective_width"] == 3 for r in tracker.history)
-    assert all(0 <= r["mean_abs_correlation"] <= 1 for r in tracker.history)
+    assert all(r["layer"] == "conv" for r in tracker.history)
+    # the first record reads the weights fit starts from, the last those it ends with
+    for record, want in ((tracker.history[0], start), (tracker.history[-1], end)):
+        assert_agrees(record, want)
+        assert record["mean_abs_correlation"] == pytest.approx(
+            want["mean_abs_correlation"], rel=RTOL)
+    assert tracker.history[-1]["min_distance"] > tracker.history[0]["min_distance"] == 0
 
 
 # ----- reading the weights: once per fit, through the layer otherwise -------

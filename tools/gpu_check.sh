@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 8's checks on a GPU, in one run, for benchmarks/README.md's GPU table:
+# The GPU checks in one run (the tracker's and the ties' GPU targets, and GPU determinism), for benchmarks/README.md's GPU section:
 #
 #     tools/gpu_check.sh [OUT_DIR]   # default gpu-check; relative to the repository root
 #
