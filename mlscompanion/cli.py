@@ -101,7 +101,11 @@ def _snippet_options(q, default_format, formats):
     q.add_argument("--seed", type=_non_negative_int, default=None, help="inject mlscompanion.set_seed(S) first")
     q.add_argument("--format", choices=formats, default=default_format,
                    help=f"report format (default {default_format})")
-    q.add_argument("--timeout", type=_positive_float, default=300.0, help="seconds per run (default 300)")
+    q.add_argument("--timeout", type=_positive_float, default=300.0,
+                   help="seconds for the whole check (default 300)")
+    q.add_argument("--python", metavar="PATH", default=None,
+                   help="run the snippet with this Python, e.g. a venv with the course's "
+                        "TensorFlow 2.15 (default: this one)")
     q.add_argument("--decimals", type=_non_negative_int, default=None,
                    help="also compare numbers and fingerprints rounded to this many decimals")
     q.add_argument("--sandbox", choices=("auto", "bwrap", "none"), default="auto",

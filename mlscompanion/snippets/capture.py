@@ -61,9 +61,10 @@ class Outcome:
     supervisor_lost: bool = False
 
 
-def supervisor_command(command, timeout, status_fd, rlimits):
-    """The command line that runs ``command`` under ``_supervisor.py``."""
-    return [sys.executable, "-S", SUPERVISOR, "--timeout", f"{timeout:g}",
+def supervisor_command(command, timeout, status_fd, rlimits, executable=None):
+    """The command line that runs ``command`` under ``_supervisor.py``, started by
+    ``executable`` (default this Python; the supervisor needs only the standard library)."""
+    return [executable or sys.executable, "-S", SUPERVISOR, "--timeout", f"{timeout:g}",
             "--status-fd", str(status_fd), "--limits", json.dumps(rlimits), "--", *command]
 
 

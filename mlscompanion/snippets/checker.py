@@ -17,6 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from mlscompanion.snippets import audit, compare, guard, runner
+from mlscompanion.snippets import interpreter as interpreters
 from mlscompanion.snippets import sandbox as sandboxes
 from mlscompanion.snippets.result import (
     EXIT_CODES, FAILED, NOT_REPRODUCIBLE, REPRODUCIBLE, SINGLE_RUN, SnippetResult)
@@ -98,12 +99,17 @@ def _syntax_error(source, name):
     return None
 
 
-def _environment(runs, deadline=None):
+def _environment(runs, deadline=None, interpreter=None):
     """(environment dict, its text block): from a run that used Keras, else from this
-    process (unless the time limit has run out: importing Keras takes seconds)."""
+    process (unless the time limit has run out: importing Keras takes seconds), or
+    what the probe of another interpreter found."""
     for run in runs:
         if run.environment:
             return run.environment, run.environment_text
+    if interpreter is not None and not interpreter.is_current:
+        env = interpreter.environment()
+        width = max(len(key) for key in env)
+        return env, "\n".join(f"{key:<{width}} : {value}" for key, value in env.items())
     if deadline is not None and time.monotonic() > deadline:
         return {}, ""
     from mlscompanion.seeding import environment, format_environment
@@ -113,7 +119,7 @@ def _environment(runs, deadline=None):
 
 
 def check(path_or_source, runs=2, seed=None, timeout=300.0, decimals=None, progress=None,
-          sandbox="auto", reprex=False):
+          sandbox="auto", reprex=False, python=None):
     """Run a snippet ``runs`` times, each in a fresh process, and compare.
 
     Args:
@@ -133,6 +139,9 @@ def check(path_or_source, runs=2, seed=None, timeout=300.0, decimals=None, progr
         reprex: evaluate statement by statement with reprexlite and keep the
             code with its output as ``#>`` lines in each run's ``reprex``
             (what ``render_reprex`` shows); the runs are compared on that text.
+        python: the path of another Python interpreter to run the snippet
+            with, e.g. a venv holding the course's TensorFlow 2.15 (Keras 2);
+            the report's environment block then shows its versions.
 
     Returns:
         A ``SnippetResult``: ``status``, ``exit_code`` (0 reproducible,
@@ -147,6 +156,7 @@ def check(path_or_source, runs=2, seed=None, timeout=300.0, decimals=None, progr
     _check_arguments(runs, seed, timeout, decimals)
     deadline = time.monotonic() + timeout
     chosen = sandboxes.choose(sandbox)
+    interpreter = interpreters.find(python)
     if chosen.fallback:
         print(f"mlscompanion snippet check: {chosen.note}", file=sys.stderr, flush=True)
     try:
@@ -164,23 +174,24 @@ def check(path_or_source, runs=2, seed=None, timeout=300.0, decimals=None, progr
             pathlib.Path(path).write_text(source, encoding="utf-8")
         with guard.guarded():
             records = _run_all(path, runs, seed, decimals, timeout, deadline, progress, chosen,
-                               reprex)
+                               reprex, interpreter)
     facts = next((r.facts for r in records if r.ok and r.facts), {})
     findings = audit.merge(static, facts, seed_injected=seed is not None)
     failed = [r for r in records if not r.ok]
     if failed:
         result = _failed(name, f"run {failed[0].index}: {failed[0].error}", seed, decimals,
-                         timeout, records, runs_requested=runs, deadline=deadline)
+                         timeout, records, runs_requested=runs, deadline=deadline,
+                         interpreter=interpreter)
         result.findings = findings
         return _sandboxed(result, chosen)
     if len(records) < runs:
         result = _failed(name, f"the time limit of {timeout:g} s ran out before run "
                          f"{len(records) + 1} could start", seed, decimals, timeout, records,
-                         runs_requested=runs, deadline=deadline)
+                         runs_requested=runs, deadline=deadline, interpreter=interpreter)
         result.findings = findings
         return _sandboxed(result, chosen)
-    return _sandboxed(_compared(name, records, findings, seed, decimals, timeout, deadline),
-                      chosen)
+    return _sandboxed(_compared(name, records, findings, seed, decimals, timeout, deadline,
+                                interpreter), chosen)
 
 
 def _sandboxed(result, chosen):
@@ -192,7 +203,8 @@ def _sandboxed(result, chosen):
 MIN_RUN_SECONDS = 0.5  # a run is not started with less time than this left
 
 
-def _run_all(path, runs, seed, decimals, timeout, deadline, progress, chosen, reprex):
+def _run_all(path, runs, seed, decimals, timeout, deadline, progress, chosen, reprex,
+             interpreter=None):
     """Run ``runs`` fresh processes, ``parallel_runs()`` at a time, in order of index.
 
     Each run gets what is left until ``deadline``. After a failed run, or when
@@ -207,7 +219,8 @@ def _run_all(path, runs, seed, decimals, timeout, deadline, progress, chosen, re
         if progress is not None:
             progress(index, runs)
         record = runner.run_snippet(path, index=index, seed=seed, decimals=decimals,
-                                    timeout=left, sandbox=chosen, reprex=reprex, limit=timeout)
+                                    timeout=left, sandbox=chosen, reprex=reprex, limit=timeout,
+                                    interpreter=interpreter)
         if not record.ok:
             stop.set()  # set before this worker takes the next index: no race
         return record
@@ -216,7 +229,8 @@ def _run_all(path, runs, seed, decimals, timeout, deadline, progress, chosen, re
         return [record for record in pool.map(one, range(1, runs + 1)) if record is not None]
 
 
-def _failed(name, error, seed, decimals, timeout, records, runs_requested=None, deadline=None):
+def _failed(name, error, seed, decimals, timeout, records, runs_requested=None, deadline=None,
+            interpreter=None):
     skipped = ""
     if runs_requested and len(records) < runs_requested:
         skipped = f" The remaining {runs_requested - len(records)} run(s) were skipped."
@@ -224,11 +238,12 @@ def _failed(name, error, seed, decimals, timeout, records, runs_requested=None, 
         file=name, status=FAILED, exit_code=EXIT_CODES[FAILED],
         message=f"The snippet failed: {error.splitlines()[0]}.{skipped}",
         runs=records, seed=seed, decimals=decimals, timeout=timeout, error=error)
-    result.environment, result.environment_text = _environment(records, deadline)
+    result.environment, result.environment_text = _environment(records, deadline, interpreter)
     return result
 
 
-def _compared(name, records, findings, seed, decimals, timeout, deadline=None):
+def _compared(name, records, findings, seed, decimals, timeout, deadline=None,
+              interpreter=None):
     stdouts = [r.stdout if r.reprex is None else r.reprex for r in records]
     diffs, omitted = compare.line_diffs(stdouts)
     models = compare.model_diffs(records, decimals)
@@ -236,7 +251,7 @@ def _compared(name, records, findings, seed, decimals, timeout, deadline=None):
         file=name, status=REPRODUCIBLE, exit_code=0, message="", runs=records, seed=seed,
         decimals=decimals, timeout=timeout, findings=findings, line_diffs=diffs,
         omitted_line_diffs=omitted, model_diffs=models)
-    result.environment, result.environment_text = _environment(records, deadline)
+    result.environment, result.environment_text = _environment(records, deadline, interpreter)
     if decimals is not None:
         result.within_decimals = (compare.same_output(stdouts, decimals)
                                   and all(d.rounded_equal for d in models))

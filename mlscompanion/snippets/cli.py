@@ -24,7 +24,7 @@ def cli_main(args):
     command = reprex if args.snippet_command == "render" else check
     result = command(pathlib.Path(args.file), runs=args.runs, seed=args.seed,
                      timeout=args.timeout, decimals=args.decimals, sandbox=args.sandbox,
-                     progress=_progress if sys.stderr.isatty() else None)
+                     python=args.python, progress=_progress if sys.stderr.isatty() else None)
     color = args.format == "text" and sys.stdout.isatty()
     if args.snippet_command == "render":
         print(render_reprex(result, args.format, color=color))

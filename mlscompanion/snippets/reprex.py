@@ -28,14 +28,14 @@ FORMATS = ("markdown", "text", "json")
 
 
 def reprex(path_or_source, runs=2, seed=None, timeout=300.0, decimals=None, sandbox="auto",
-           progress=None):
+           progress=None, python=None):
     """Run the snippet ``runs`` times with reprexlite, sandboxed; return the ``SnippetResult``.
 
     The arguments are those of ``check``; each run's ``reprex`` holds the
     code with its output as ``#>`` lines.
     """
     return check(path_or_source, runs=runs, seed=seed, timeout=timeout, decimals=decimals,
-                 progress=progress, sandbox=sandbox, reprex=True)
+                 progress=progress, sandbox=sandbox, reprex=True, python=python)
 
 
 def _code(result):

@@ -91,8 +91,9 @@ def _read_report(path):
     return report
 
 
-def _bootstrap_command(report_path, path, seed, decimals, reprex):
-    command = [sys.executable, "-m", "mlscompanion.snippets._bootstrap", report_path, path]
+def _bootstrap_command(report_path, path, seed, decimals, reprex, executable=None):
+    command = [executable or sys.executable, "-m", "mlscompanion.snippets._bootstrap",
+               report_path, path]
     if seed is not None:
         command += ["--seed", str(seed)]
     if decimals is not None:
@@ -103,13 +104,14 @@ def _bootstrap_command(report_path, path, seed, decimals, reprex):
 
 
 def run_snippet(path, index=1, seed=None, decimals=None, timeout=300.0, sandbox=None,
-                reprex=False, limit=None):
+                reprex=False, limit=None, interpreter=None):
     """Run the snippet at ``path`` once in a fresh process; return a ``Run``.
 
     ``sandbox`` is a ``sandbox.Sandbox`` (default: ``sandbox.choose("auto")``);
     ``reprex=True`` evaluates it statement by statement with reprexlite;
     ``limit`` is the time limit the messages name (default ``timeout``: a
-    check gives each run what is left of its own limit).
+    check gives each run what is left of its own limit); ``interpreter`` the
+    Python to run it with (an ``interpreter.Interpreter``; default this one).
     """
     path = os.path.abspath(path)
     sandbox = sandbox or sandboxes.choose()
@@ -123,12 +125,14 @@ def run_snippet(path, index=1, seed=None, decimals=None, timeout=300.0, sandbox=
         env = childenv.child_environment(root, _PACKAGE_ROOT, left_out=sandbox.left_out_paths)
         gpu = bool(sandboxes.gpu_device_files())
         limits = Limits.for_run(timeout, gpu=gpu)
+        executable = interpreter and interpreter.executable
         command = capture.supervisor_command(
-            _bootstrap_command(report_path, path, seed, decimals, reprex), timeout,
-            "{status_fd}", limits.rlimits())
+            _bootstrap_command(report_path, path, seed, decimals, reprex, executable), timeout,
+            "{status_fd}", limits.rlimits(), executable)
         if sandbox.level == sandboxes.BWRAP:
             command = sandboxes.bwrap_command(command, root, workdir, path, _PACKAGE_ROOT, env,
-                                              left_out=sandbox.left_out_paths)
+                                              left_out=sandbox.left_out_paths,
+                                              interpreter=interpreter)
         outcome = capture.run_supervised(command, timeout, workdir, env, cap=limits.output)
         stdout = _mask_run_folder(outcome.stdout.decode("utf-8", "replace"), root)
         stderr = _mask_run_folder(outcome.stderr.decode("utf-8", "replace"), root)

@@ -36,7 +36,8 @@ import glob
 import os
 import shutil
 import subprocess
-import sys
+
+from mlscompanion.snippets import interpreter as interpreters
 
 __all__ = ["Sandbox", "choose", "bwrap_problem", "left_out_paths", "MODES", "BWRAP", "NONE"]
 
@@ -181,15 +182,17 @@ def gpu_device_files():
     return sorted({path for pattern in _GPU_DEVICES for path in glob.glob(pattern)})
 
 
-def _python_paths(package_root, env, left_out=()):
+def _python_paths(package_root, env, left_out=(), interpreter=None):
     """Folders Python and the installed packages need, read-only (no cwd, no HOME at large).
 
-    Of ``package_root`` only the ``mlscompanion`` package itself is mounted.
+    ``interpreter`` (an ``interpreter.Interpreter``; default this one) gives the
+    prefixes and ``sys.path``; of ``package_root`` only the ``mlscompanion``
+    package itself is mounted.
     """
-    paths = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-             os.path.join(package_root, "mlscompanion")]
-    prefixes = tuple(os.path.realpath(p) + os.sep for p in paths[:4])
-    for entry in sys.path:
+    interpreter = interpreter or interpreters.current()
+    paths = [*interpreter.prefixes, os.path.join(package_root, "mlscompanion")]
+    prefixes = tuple(os.path.realpath(p) + os.sep for p in interpreter.prefixes)
+    for entry in interpreter.path:
         if not entry or not os.path.isabs(entry):
             continue
         real = os.path.realpath(entry)
@@ -199,7 +202,8 @@ def _python_paths(package_root, env, left_out=()):
     for name in ("PYTHONPATH", "LD_LIBRARY_PATH"):
         paths += [p for p in env.get(name, "").split(os.pathsep)
                   if os.path.isabs(p) and p not in left_out and p != package_root]
-    paths.append(os.path.dirname(os.path.realpath(sys.executable)))
+    paths.append(os.path.dirname(os.path.realpath(interpreter.executable)))
+    paths.append(os.path.dirname(os.path.abspath(interpreter.executable)))
     return paths
 
 
@@ -214,12 +218,14 @@ def _bind(option, path):
     return args
 
 
-def bwrap_command(command, run_root, workdir, snippet, package_root, env, left_out=()):
+def bwrap_command(command, run_root, workdir, snippet, package_root, env, left_out=(),
+                  interpreter=None):
     """``command`` wrapped in bubblewrap for a run in ``run_root``.
 
     The order matters: the empty ``/tmp`` comes first, then the folders
     bound into it (the run's folder, the snippet file, a venv under /tmp).
-    ``left_out`` are paths of ``env``'s ``PYTHONPATH``/``LD_LIBRARY_PATH`` not to mount.
+    ``left_out`` are paths of ``env``'s ``PYTHONPATH``/``LD_LIBRARY_PATH`` not to mount;
+    ``interpreter`` the Python that runs the snippet (default this one).
     """
     path = shutil.which("bwrap")
     args = [path, *_identity(path), "--die-with-parent", "--new-session",
@@ -236,7 +242,7 @@ def bwrap_command(command, run_root, workdir, snippet, package_root, env, left_o
     for device in gpu_device_files():
         args += ["--dev-bind", device, device]
     seen = set()
-    for folder in _python_paths(package_root, env, left_out):
+    for folder in _python_paths(package_root, env, left_out, interpreter):
         real = os.path.realpath(folder)
         if real in seen or real.startswith("/usr/"):
             continue
