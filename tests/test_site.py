@@ -15,10 +15,15 @@ import shutil
 import threading
 from pathlib import Path
 
+import sys
+
 import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "docs" / "site" / "_ext"))
+
+import labsite  # noqa: E402
 SITE = Path(os.environ.get("MLSCOMPANION_SITE_DIR", ROOT / "docs" / "site" / "_build" / "html"))
 CHROMIUM = os.environ.get("MLSCOMPANION_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -100,6 +105,7 @@ def test_page_loads_without_console_errors_and_every_image_loads(browser, base_u
 def test_lab_page_shows_its_figures_and_offers_the_notebook(browser, base_url, tmp_path):
     page, problems = _open(browser, base_url + LAB_PAGE)
     try:
+        page.screenshot(path=str(tmp_path / "lab_top.png"))
         figures = page.locator(".cell_output img")
         assert figures.count() >= 3, "the coffee lab draws several figures"
         variances = []
@@ -119,6 +125,12 @@ def test_lab_page_shows_its_figures_and_offers_the_notebook(browser, base_url, t
         assert href.endswith("01_coffee_roasting.ipynb")
         notebook = page.request.get(base_url + "labs/" + href)
         assert notebook.ok and b'"cells"' in notebook.body()
+        # "Open in Colab" exactly where setup.cfg names the repository.
+        colab = page.locator("a", has_text="Open in Colab")
+        repo_url = labsite.project_url()
+        assert colab.count() == (1 if repo_url else 0)
+        if repo_url:
+            assert colab.get_attribute("href") == labsite.colab_url(repo_url, "labs/01_coffee_roasting.ipynb")
         assert not problems, problems
     finally:
         page.close()

@@ -9,8 +9,10 @@ its copy turns into the page's title.
 A file is copied only when its content changed, so an unchanged repository
 rebuilds nothing. Each lab notebook's copy gets one Markdown cell under its
 title with the download link and, where setup.cfg names the repository, an
-"Open in Colab" link; Markdown cells do not change the notebook's execution
-cache key, so the labs are not executed again for it.
+"Open in Colab" link (Markdown cells are not part of the execution cache key,
+so setting the URL runs no lab again), and its install cell the tag that keeps
+TensorFlow's start-up chatter (stderr) off the page (code cells' metadata is part
+of the key: the copies are made the same way every time, so the key is stable).
 """
 
 import json
@@ -114,6 +116,10 @@ def _mirror():
                      if cell["cell_type"] == "markdown"
                      and "".join(cell["source"]).lstrip().startswith("# "))
         nb["cells"].insert(title + 1, _lab_links_cell(notebook))
+        first = nb["cells"][0]
+        if "".join(first["source"]).startswith(labsite.INSTALL_MARK):
+            # Its import starts TensorFlow, whose C++ start-up chatter goes to stderr.
+            first["metadata"].setdefault("tags", []).append("remove-stderr")
         data = (json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
         _copy_if_changed(data, HERE / "labs" / notebook.name)
 
