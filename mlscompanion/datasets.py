@@ -140,7 +140,7 @@ def make_disc(n=1000, seed=0, radius=DISC_RADIUS):
 
 def grid_points(x_range=(-1.0, 1.0), y_range=(-1.0, 1.0), steps=101):
     """The ``steps x steps`` grid as an (steps*steps, 2) float32 array (row by row, x
-    fastest; ``plotting.style.grid_predict`` evaluates a model on it)."""
+    fastest; ``mlscompanion.style.grid_predict`` evaluates a model on it)."""
     steps = check_int(steps, "steps", 2)
     xx, yy = np.meshgrid(np.linspace(*x_range, steps), np.linspace(*y_range, steps))
     return np.column_stack([xx.ravel(), yy.ravel()]).astype("float32")

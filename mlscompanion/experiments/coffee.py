@@ -23,7 +23,8 @@ import keras
 import numpy as np
 
 from mlscompanion._validation import check_int
-from mlscompanion import callbacks, datasets, models, seeding, similarity
+from mlscompanion.tracker import NeuronDifferentiation
+from mlscompanion import datasets, models, seeding, similarity
 
 __all__ = [
     "CoffeeData",
@@ -285,7 +286,7 @@ def train_coffee(data=None, epochs=10, seed=1234, learning_rate=0.01, verbose=0,
     seeding.set_seed(seed)
     model = models.coffee_model(units=3)
     initial = [np.array(w) for w in model.get_weights()]
-    tracker = callbacks.NeuronDifferentiation(layers=["layer1"], probe=data.X_norm, live=live)
+    tracker = NeuronDifferentiation(layers=["layer1"], probe=data.X_norm, live=live)
     model.compile(
         loss=keras.losses.BinaryCrossentropy(),
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
@@ -332,7 +333,7 @@ def save_units_picture(path, reps=300, epochs=10, dpi=80):
 
     Returns the ``CoffeeResult``.
     """
-    from mlscompanion.plotting.units import plot_units
+    from mlscompanion.tracker.units_plot import plot_units
 
     result = train_coffee(prepare_coffee(reps=reps), epochs=epochs)
     fig = plot_units(result.tracker_history, layer="layer1")

@@ -27,7 +27,8 @@ import keras
 import numpy as np
 
 from mlscompanion._validation import check_int
-from mlscompanion import callbacks, models, seeding, similarity
+from mlscompanion.tracker import NeuronDifferentiation
+from mlscompanion import models, seeding, similarity
 from mlscompanion.experiments.identical_neurons import (
     _coffee,
     symmetric_weights,
@@ -209,7 +210,7 @@ def train_from_symmetric(
     model = models.coffee_model(units)
     model.set_weights(symmetric_start(epsilon, units, seed))
     gap = initial_gradient_gap(epsilon, X_norm, y, units, seed)
-    tracker = callbacks.NeuronDifferentiation(layers=["layer1"], every=every, live=live)
+    tracker = NeuronDifferentiation(layers=["layer1"], every=every, live=live)
     model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(learning_rate))
     history = model.fit(Xt, yt, epochs=epochs, verbose=verbose, callbacks=[tracker])
     pred = keras.ops.convert_to_numpy(model(X_norm, training=False)) >= 0.5

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
-from mlscompanion import callbacks, datasets, initializers, models, seeding, tying
+from mlscompanion.tracker import NeuronDifferentiation
+from mlscompanion import datasets, initializers, models, seeding, tying
 from mlscompanion.gradients import _check_xy, gradients_by_name, variable_gradients
 
 __all__ = [
@@ -166,7 +167,7 @@ def train_forum_network(
         # later one too: the tie, not the start, keeps the units identical.
         model.set_weights(weights)
     before = tying.weight_names(model).values()
-    tracker = callbacks.NeuronDifferentiation(layers=["layer1"], tol=0.0)
+    tracker = NeuronDifferentiation(layers=["layer1"], tol=0.0)
     trajectory = WeightTrajectory()
     model.compile(
         loss="binary_crossentropy",

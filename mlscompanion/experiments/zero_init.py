@@ -23,7 +23,8 @@ import keras
 import numpy as np
 
 from mlscompanion._validation import check_int
-from mlscompanion import callbacks, seeding
+from mlscompanion.tracker import NeuronDifferentiation
+from mlscompanion import seeding
 from mlscompanion.datasets import load_dls_circles, make_circles
 from mlscompanion.gradients import variable_gradients
 from mlscompanion.training import binary_accuracy, fit_full_batch
@@ -220,7 +221,7 @@ def train_dls(
     model = build_dls_model(init, activation=activation, seed=seed)
     before = _weight_dict(model)
     costs = [_cost(model, X_train, y_train)]
-    tracker = callbacks.NeuronDifferentiation()
+    tracker = NeuronDifferentiation()
     cost_recorder = keras.callbacks.LambdaCallback(
         on_epoch_end=lambda epoch, logs: costs.append(_cost(model, X_train, y_train))
     )

@@ -1,12 +1,13 @@
-"""Course-style figures (the lab colours), NumPy-2 safe, grids evaluated in one call.
+"""Every figure of the course in one namespace (``mlc.plotting.plot_units``).
 
-Every function returns a matplotlib ``Figure`` and uses no pyplot state, so
-it works the same in a notebook, a script and a headless test.
+Each lab's figures live with the lab (``mlscompanion.labs.<lab>.figures``)
+and the tracker's with the tracker; this module gathers them for notebooks.
+Every function returns a matplotlib ``Figure`` and uses no pyplot state.
 """
 
-from mlscompanion.plotting.style import *  # noqa: F401,F403
-from mlscompanion.plotting.tracker import *  # noqa: F401,F403
-from mlscompanion.plotting.units import *  # noqa: F401,F403
+from mlscompanion.style import *  # noqa: F401,F403
+from mlscompanion.tracker.plots import *  # noqa: F401,F403
+from mlscompanion.tracker.units_plot import *  # noqa: F401,F403
 from mlscompanion.plotting.identical import *  # noqa: F401,F403
 from mlscompanion.plotting.coffee import *  # noqa: F401,F403
 from mlscompanion.plotting.zero_init import *  # noqa: F401,F403

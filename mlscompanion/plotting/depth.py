@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from mlscompanion.plotting.style import (
+from mlscompanion.style import (
     dlblue,
     dldarkblue,
     dldarkred,

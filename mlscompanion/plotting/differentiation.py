@@ -3,7 +3,7 @@ epsilon, separating."""
 
 import numpy as np
 
-from mlscompanion.plotting.style import dlblue, dldarkred, dlorange, dlpurple, dlmagenta, new_figure
+from mlscompanion.style import dlblue, dldarkred, dlorange, dlpurple, dlmagenta, new_figure
 
 __all__ = ["plot_unit_distance_growth", "plot_gradient_gap"]
 

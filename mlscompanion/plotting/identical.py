@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from mlscompanion.plotting.style import dlblue, dldarkred, dlorange, dlpurple, new_figure
+from mlscompanion.style import dlblue, dldarkred, dlorange, dlpurple, new_figure
 
 __all__ = ["plot_tied_vs_untied", "plot_start_gradients"]
 

@@ -9,7 +9,7 @@ Example:
 
 import numpy as np
 
-from mlscompanion.plotting.style import dlblue, dldarkred, dlorange, new_figure
+from mlscompanion.style import dlblue, dldarkred, dlorange, new_figure
 
 __all__ = ["plot_reproducibility"]
 

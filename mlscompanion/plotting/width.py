@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from mlscompanion.plotting.style import dlblue, dlcolors, dldarkred, new_figure
+from mlscompanion.style import dlblue, dlcolors, dldarkred, new_figure
 
 __all__ = [
     "plot_error_vs_width",

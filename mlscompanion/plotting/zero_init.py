@@ -11,7 +11,7 @@ Example:
 
 import numpy as np
 
-from mlscompanion.plotting.style import (
+from mlscompanion.style import (
     dlblue,
     dldarkblue,
     dldarkred,

@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 
-from mlscompanion.plotting.style import dlblue, dldarkblue, dldarkred, new_figure
+from mlscompanion.style import dlblue, dldarkblue, dldarkred, new_figure
 
 __all__ = ["distance_matrix", "plot_units", "animate_units"]
 

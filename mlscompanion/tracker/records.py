@@ -2,12 +2,12 @@
 
 Example:
 
->>> from mlscompanion.records import RECORD_FIELDS
+>>> from mlscompanion.tracker.records import RECORD_FIELDS
 >>> RECORD_FIELDS[:3]
 ('epoch', 'step', 'layer')
 
 A record is a plain dict with these keys (the CSV columns, in order). The
-figures are described in ``mlscompanion.unit_figures``; ``units`` is the
+figures are described in ``mlscompanion.tracker.figures``; ``units`` is the
 layer's width and ``sampled_units`` how many of its units were described.
 """
 

@@ -7,12 +7,12 @@ Example:
 >>> tracker.plot_units("layer1")
 
 ``HistoryViews`` is a mixin: it needs only a ``history`` attribute (a list of
-record dicts, the columns in ``mlscompanion.records``) and draws with
-``mlscompanion.plotting``.
+record dicts, the columns in ``mlscompanion.tracker.records``) and draws with
+``mlscompanion.tracker.plots`` and ``mlscompanion.tracker.units_plot``.
 """
 
-from mlscompanion.records import RECORD_FIELDS
-from mlscompanion.sinks.csv_file import read_csv
+from mlscompanion.tracker.records import RECORD_FIELDS
+from mlscompanion.tracker.sinks.csv_file import read_csv
 
 __all__ = ["HistoryViews"]
 
@@ -60,35 +60,35 @@ class HistoryViews:
 
     def plot(self, x="step"):
         """A matplotlib Figure: distance between units and effective width over time."""
-        from mlscompanion import plotting
+        from mlscompanion.tracker.plots import plot_differentiation
 
-        return plotting.plot_differentiation(self.history, x=x)
+        return plot_differentiation(self.history, x=x)
 
     def plot_units(self, layer=None, steps=None):
         """A matplotlib Figure: the distance between every pair of a layer's units.
 
         Heatmaps at a few steps (default: first, middle and last record), for
         layers of at most ``pair_limit`` units. See
-        ``mlscompanion.plotting.plot_units``.
+        ``mlscompanion.tracker.units_plot.plot_units``.
 
         Example:
 
         >>> tracker.plot_units("layer1", steps=[0, 100, 1000])
         """
-        from mlscompanion.plotting.units import plot_units
+        from mlscompanion.tracker.units_plot import plot_units
 
         return plot_units(self.history, layer=layer, steps=steps)
 
     def animate(self, path, layer=None, fps=4, max_frames=60):
         """Write a GIF of a layer's pair-distance matrix over training; returns ``path``.
 
-        See ``mlscompanion.plotting.animate_units``.
+        See ``mlscompanion.tracker.units_plot.animate_units``.
 
         Example:
 
         >>> tracker.animate("layer1.gif", layer="layer1")
         """
-        from mlscompanion.plotting.units import animate_units
+        from mlscompanion.tracker.units_plot import animate_units
 
         return animate_units(self.history, path, layer=layer, fps=fps,
                              max_frames=max_frames)

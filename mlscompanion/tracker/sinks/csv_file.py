@@ -15,7 +15,7 @@ import csv
 import json
 import os
 
-from mlscompanion.records import OPTIONAL_FIELDS, RECORD_FIELDS, parse_field
+from mlscompanion.tracker.records import OPTIONAL_FIELDS, RECORD_FIELDS, parse_field
 
 __all__ = ["CSVSink", "read_csv"]
 

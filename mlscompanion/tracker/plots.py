@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from mlscompanion.plotting.style import dlcolors, new_figure
+from mlscompanion.style import dlcolors, new_figure
 
 __all__ = ["plot_differentiation"]
 

@@ -23,7 +23,7 @@ import os
 import socket
 import time
 
-from mlscompanion.records import FIGURE_FIELDS
+from mlscompanion.tracker.records import FIGURE_FIELDS
 
 __all__ = ["TensorBoardSink", "SCALAR_FIELDS", "require_tensorboard"]
 

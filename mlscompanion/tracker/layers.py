@@ -71,7 +71,7 @@ class TrackedLayer:
         names: attribute names of the weights on ``owner``, read at each
             record (a variable's current value stays on its device).
         layout: where the units lie in each weight (see
-            ``mlscompanion.unit_figures.unit_rows``).
+            ``mlscompanion.tracker.figures.unit_rows``).
         unit_axis: the axis of the layer's output that holds the units.
         chain: the models nested in the tracked model that hold the layer,
             outermost first (empty: a layer of the tracked model itself).

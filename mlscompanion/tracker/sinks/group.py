@@ -14,9 +14,9 @@ CSV file (``CSVSink``), TensorBoard (``TensorBoardSink``) and the live view
 import os
 
 from mlscompanion import _validation
-from mlscompanion.sinks.csv_file import CSVSink
-from mlscompanion.sinks.live import LiveSink
-from mlscompanion.sinks.tensorboard import TensorBoardSink, require_tensorboard
+from mlscompanion.tracker.sinks.csv_file import CSVSink
+from mlscompanion.tracker.sinks.live import LiveSink
+from mlscompanion.tracker.sinks.tensorboard import TensorBoardSink, require_tensorboard
 
 __all__ = ["SinkGroup"]
 
@@ -56,7 +56,7 @@ class SinkGroup:
             )
         if not isinstance(live, (bool, LiveSink)):
             raise ValueError(
-                "`live` must be True, False or a mlscompanion.sinks.LiveSink. "
+                "`live` must be True, False or a mlscompanion.tracker.sinks.LiveSink. "
                 f"Received: live={live!r}"
             )
         _validation.check_path(log_dir, "log_dir", "a folder path")

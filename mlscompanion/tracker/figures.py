@@ -10,7 +10,7 @@ Example:
 A unit is its incoming weights plus its bias: ``kernel[..., j]`` flattened,
 then ``bias[j]`` (a Dense column, a conv filter). Other layers say where
 their units lie with a ``layout`` (see ``unit_rows``), chosen per kind of
-layer in ``mlscompanion.tracked_layers``. Every figure is computed
+layer in ``mlscompanion.tracker.layers``. Every figure is computed
 with ``keras.ops`` in one compiled function per layer shape
 (``jax.jit``, ``tf.function(jit_compile=True)``, or plain torch under
 ``no_grad``), and comes back as one small vector: nothing is copied to the
@@ -275,7 +275,7 @@ class UnitFigures:
     >>> figures.decode(keras.ops.convert_to_numpy(vector), pairs=True)
 
     Any other layer says where its units lie with ``layout`` (see
-    ``unit_rows``; ``mlscompanion.tracked_layers`` has one per kind of
+    ``unit_rows``; ``mlscompanion.tracker.layers`` has one per kind of
     layer) and is computed with ``compute``:
 
     >>> figures = UnitFigures((kernel.shape, recurrent.shape), layout=((-1, 4), (-1, 4)))

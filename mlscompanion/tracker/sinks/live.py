@@ -149,7 +149,7 @@ class LiveSink:
     def _draw(self):
         from IPython.display import Image
 
-        from mlscompanion.plotting.tracker import plot_differentiation
+        from mlscompanion.tracker.plots import plot_differentiation
 
         start = self.clock()
         self._figure = plot_differentiation(self.records, fig=self._figure)
