@@ -47,7 +47,7 @@ else:
     from mlscompanion import constraints, initializers  # noqa: E402,F401
 
 _SUBMODULES = {
-    "callbacks", "constraints", "datasets", "initializers", "experiments", "tracker", "sinks",
+    "callbacks", "constraints", "datasets", "initializers", "tracker", "sinks",
     "plotting", "snippets", "labs", "models", "similarity", "seeding",
     "tying", "demo", "cli",
 }

@@ -28,7 +28,7 @@ LAYERS = {
              "constraints", "tying", "next_layer", "seeding", "similarity", "gradients", "datasets",
              "style"},
     "tracker": {"tracker", "callbacks", "sinks"},
-    "labs": {"labs", "models", "training", "plotting", "experiments"},
+    "labs": {"labs", "models", "training", "plotting"},
     "top": {"demo", "cli", "__main__"},
     "snippets": {"snippets"},
 }

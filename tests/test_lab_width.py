@@ -5,7 +5,7 @@ notebook's quick budget (widths 1, 4, 16; 300 full-batch steps each), and the
 import numpy as np
 import pytest
 
-from mlscompanion.experiments import width
+from mlscompanion.labs.width import experiment as width
 
 pytestmark = pytest.mark.slow
 

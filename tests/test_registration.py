@@ -76,7 +76,7 @@ def test_plain_import_restores_a_saved_model_in_a_fresh_process(fresh_load, name
 
 @pytest.mark.slow
 def test_plain_import_loads_only_the_light_modules(fresh_load):
-    heavy = {"mlscompanion.tracker.callback", "mlscompanion.snippets", "mlscompanion.experiments",
+    heavy = {"mlscompanion.tracker", "mlscompanion.tracker.callback", "mlscompanion.snippets",
              "mlscompanion.plotting", "mlscompanion.labs"}
     assert "mlscompanion.constraints" in fresh_load["submodules"]
     assert not heavy & set(fresh_load["submodules"])

@@ -2,7 +2,7 @@
 
 Example:
 
->>> from mlscompanion.experiments import coffee
+>>> from mlscompanion.labs.coffee import experiment as coffee
 >>> result = coffee.train_coffee(coffee.prepare_coffee(reps=20), epochs=3)
 >>> plot_coffee_data(result.data.X, result.data.y)
 >>> plot_coffee_units(result)      # what each layer1 unit computes
@@ -26,7 +26,7 @@ __all__ = ["plot_coffee_data", "plot_coffee_units", "plot_coffee_decision"]
 
 
 def _ranges():
-    from mlscompanion.experiments.coffee import DURATION_RANGE, TEMPERATURE_RANGE
+    from mlscompanion.labs.coffee.experiment import DURATION_RANGE, TEMPERATURE_RANGE
 
     return TEMPERATURE_RANGE, DURATION_RANGE
 
@@ -63,7 +63,7 @@ def _roasts(ax, X, good, size=30, bad_color=dlblue):
 
 def _roast_region(ax, fill=False):
     """The outline of the good-roast region (a triangle inside the data range)."""
-    from mlscompanion.experiments.coffee import GOOD_ROAST_CORNERS
+    from mlscompanion.labs.coffee.experiment import GOOD_ROAST_CORNERS
 
     corners = np.vstack([GOOD_ROAST_CORNERS, GOOD_ROAST_CORNERS[:1]])
     if fill:
@@ -106,7 +106,7 @@ def plot_coffee_units(result, steps=100):
     title names the side that votes for a bad roast. Each panel is one
     vectorized ``grid_predict`` call on the trained weights.
     """
-    from mlscompanion.experiments.coffee import unit_outputs
+    from mlscompanion.labs.coffee.experiment import unit_outputs
 
     t_range, d_range = _ranges()
     n_units = result.W1.shape[1]
@@ -137,7 +137,7 @@ def plot_coffee_units(result, steps=100):
 def plot_coffee_decision(result, steps=100):
     """The network's probability of a good roast (left) and its decision at
     threshold 0.5 (right), with the roasts it gets wrong circled."""
-    from mlscompanion.experiments.coffee import network_output
+    from mlscompanion.labs.coffee.experiment import network_output
 
     t_range, d_range = _ranges()
     X, good = _check_xy(result.data.X, result.data.y)

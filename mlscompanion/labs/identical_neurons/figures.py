@@ -15,9 +15,9 @@ def plot_tied_vs_untied(result):
     between the two hidden units over epochs.
 
     ``result`` is a ``DemoResult`` from
-    ``mlscompanion.experiments.identical_neurons.run_tied_vs_untied``.
+    ``mlscompanion.labs.identical_neurons.experiment.run_tied_vs_untied``.
     """
-    from mlscompanion.experiments.identical_neurons import WEIGHT_NAMES
+    from mlscompanion.labs.identical_neurons.experiment import WEIGHT_NAMES
 
     fig, axes = new_figure(1, 3, width=4.3, height=3.4)
     for ax, run in zip(axes[0, :2], (result.tied, result.untied)):
@@ -45,11 +45,11 @@ def plot_start_gradients(checks):
     """dJ/dw for every named weight, one bar group per starting point.
 
     ``checks`` is a list of ``GradientCheck`` from
-    ``mlscompanion.experiments.identical_neurons.start_gradients``. Bars of
+    ``mlscompanion.labs.identical_neurons.experiment.start_gradients``. Bars of
     a tied pair (w1/w3, w2/w4, b1/b2) have the same height exactly when the
     two hidden units get the same gradient.
     """
-    from mlscompanion.experiments.identical_neurons import WEIGHT_NAMES
+    from mlscompanion.labs.identical_neurons.experiment import WEIGHT_NAMES
 
     checks = list(checks)
     if not checks:

@@ -2,7 +2,7 @@
 
 Example:
 
->>> from mlscompanion.experiments import reproducibility
+>>> from mlscompanion.labs.reproducibility import experiment as reproducibility
 >>> result = reproducibility.compare_seedings(["tf", "mlc"], epochs=1)
 >>> plot_reproducibility(result)
 """
@@ -21,11 +21,11 @@ def plot_reproducibility(result):
     weights are reproduced.
 
     ``result`` is the ``ReproducibilityResult`` of
-    ``mlscompanion.experiments.reproducibility.compare_seedings``.
+    ``mlscompanion.labs.reproducibility.experiment.compare_seedings``.
     """
     from matplotlib.colors import ListedColormap
 
-    from mlscompanion.experiments.reproducibility import PARTS, ReproducibilityResult
+    from mlscompanion.labs.reproducibility.experiment import PARTS, ReproducibilityResult
 
     if not isinstance(result, ReproducibilityResult):
         raise TypeError(

@@ -2,7 +2,7 @@
 
 Example:
 
->>> from mlscompanion.experiments import one_neuron
+>>> from mlscompanion.labs.one_neuron import experiment as one_neuron
 >>> result = one_neuron.run_disc(depths=(1, 8), steps=200)
 >>> plot_disc_regions(result)        # every chain: a half-plane; the ResNet: a blob
 >>> plot_output_along_w(result)      # each chain's output is monotone in z = w.x + b
@@ -120,7 +120,7 @@ def plot_output_along_w(result, names=None, max_points=3000):
     they fall on ONE monotone curve, crossing 0.5 once: the decision is a
     threshold on z, i.e. a half-plane.
     """
-    from mlscompanion.experiments.one_neuron import PLOT_RANGE, first_preactivation, grid_points
+    from mlscompanion.labs.one_neuron.experiment import PLOT_RANGE, first_preactivation, grid_points
 
     _check_disc_result(result)
     chains = [m for m in result.models if m.kind in ("logistic", "chain")]

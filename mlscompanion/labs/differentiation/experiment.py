@@ -29,7 +29,7 @@ import numpy as np
 from mlscompanion._validation import check_int
 from mlscompanion.tracker import NeuronDifferentiation
 from mlscompanion import models, seeding, similarity
-from mlscompanion.experiments.identical_neurons import (
+from mlscompanion.labs.identical_neurons.experiment import (
     _coffee,
     symmetric_weights,
     variable_gradients,

@@ -329,7 +329,7 @@ def save_units_picture(path, reps=300, epochs=10, dpi=80):
 
     It makes the picture in the README; regenerate it with
 
-        python -c "from mlscompanion.experiments import coffee; coffee.save_units_picture('docs/images/plot_units_coffee.png')"
+        python -c "from mlscompanion.labs.coffee import experiment as coffee; coffee.save_units_picture('docs/images/plot_units_coffee.png')"
 
     Returns the ``CoffeeResult``.
     """

@@ -41,7 +41,7 @@ def labs_dir():
     """The folder holding the notebooks: ``$MLSCOMPANION_LABS_DIR`` or the clone's ``labs/``."""
     env = os.environ.get("MLSCOMPANION_LABS_DIR")
     candidates = [Path(env)] if env else []
-    candidates.append(Path(__file__).resolve().parents[1] / "labs")
+    candidates.append(Path(__file__).resolve().parents[2] / "labs")
     for path in candidates:
         if path.is_dir():
             return path

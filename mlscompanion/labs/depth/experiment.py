@@ -30,7 +30,7 @@ import numpy as np
 
 from mlscompanion._validation import check_int
 from mlscompanion import seeding
-from mlscompanion.experiments.width import fit_full_batch, predict_once, sample_1d
+from mlscompanion.labs.width.experiment import fit_full_batch, predict_once, sample_1d
 
 __all__ = [
     "LinearCollapse",

@@ -2,7 +2,7 @@
 
 Example:
 
->>> from mlscompanion.experiments import zero_init
+>>> from mlscompanion.labs.zero_init import experiment as zero_init
 >>> runs = zero_init.run_initializations(iterations=300, records=10)
 >>> plot_circles(*zero_init.load_dls_circles()[:2])
 >>> plot_effective_width(runs)          # 1 for zeros and constant, full width otherwise

@@ -16,7 +16,7 @@ def plot_error_vs_width(sweep):
     """Approximation error (MSE on the grid) against the number of units, log-log.
 
     ``sweep`` is a ``WidthSweep`` from
-    ``mlscompanion.experiments.width.sweep_widths``.
+    ``mlscompanion.labs.width.experiment.sweep_widths``.
     """
     fig, axes = new_figure(1, 1, width=4.8, height=3.4)
     ax = axes[0, 0]
@@ -64,7 +64,7 @@ def plot_unit_contributions(fit, x, y=None):
 
     ``fit`` is a ``WidthFit``; ``x`` the grid (points, 1) or (points,).
     """
-    from mlscompanion.experiments.width import unit_contributions
+    from mlscompanion.labs.width.experiment import unit_contributions
 
     x = np.asarray(x, dtype="float64").reshape(-1)
     parts = unit_contributions(fit.weights, x)
@@ -89,7 +89,7 @@ def plot_unit_activations(fit, x):
     marked. Right: the Pearson correlation between units' activations
     (units ordered by centre)."""
     from mlscompanion import similarity
-    from mlscompanion.experiments.width import hidden_activations
+    from mlscompanion.labs.width.experiment import hidden_activations
 
     x = np.asarray(x, dtype="float64").reshape(-1)
     order = _by_centre(fit)

@@ -23,7 +23,7 @@ def plot_unit_distance_growth(result, fits=None):
     """Distance between the closest two units (log scale) and effective width over steps.
 
     ``result`` is a ``DifferentiationResult`` from
-    ``mlscompanion.experiments.differentiation.run_differentiation``;
+    ``mlscompanion.labs.differentiation.experiment.run_differentiation``;
     ``fits`` optionally maps epsilon to a ``GrowthFit``, drawn as a dashed
     exponential over the steps it was fitted on. The distance axis is
     symmetric-log: linear below 1e-8, so ε = 0 (exactly 0) sits on the floor.
