@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
+from mlscompanion import _internals
+
 __all__ = [
     "set_seed",
     "seed_audit",
@@ -122,14 +124,7 @@ def _jax_started():
 
     Checked without starting them: ``jax.devices()`` would start them.
     """
-    if "jax" not in sys.modules:
-        return False
-    try:
-        from jax._src import xla_bridge
-
-        return bool(xla_bridge._backends)
-    except (ImportError, AttributeError):
-        return None
+    return _internals.jax_backends_started()
 
 
 def _xla_flag_set(flags=None):
@@ -164,17 +159,11 @@ def _enable_jax_determinism():
 
 
 def _keras_seed():
-    from keras.src.backend.common import global_state
-
-    return global_state.get_global_attribute("global_random_seed")
+    return _internals.keras_global_seed()
 
 
 def _tf_seed():
-    if "tensorflow" not in sys.modules:
-        return None
-    from tensorflow.python.eager import context
-
-    return context.global_seed()
+    return _internals.tf_global_seed()
 
 
 _SWITCHES = {
@@ -199,9 +188,7 @@ def determinism_enabled():
     """
     backend = keras.backend.backend()
     if backend == "tensorflow":
-        from tensorflow.python.framework import config
-
-        return bool(config.is_op_determinism_enabled())
+        return _internals.tf_op_determinism_enabled()
     if backend == "torch":
         import torch
 

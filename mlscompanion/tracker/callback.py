@@ -22,7 +22,7 @@ import warnings
 import keras
 from keras import ops
 
-from mlscompanion import _validation
+from mlscompanion import _internals, _validation
 from mlscompanion.tracker.history import HistoryViews
 from mlscompanion.tracker.jax_state import state_reader
 from mlscompanion.tracker.probes import Probe
@@ -250,7 +250,7 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         return [None if slot is None else outputs[slot] for slot in self._probe_slots]
 
     def _require_model(self):
-        if self._model is None:  # not self.model: on JAX, that syncs every variable
+        if _internals.callback_model(self) is None:  # not self.model: on JAX, that syncs
             raise ValueError(
                 "NeuronDifferentiation.record() needs a model: pass the tracker "
                 "to model.fit(callbacks=[...]) or call tracker.set_model(model)."

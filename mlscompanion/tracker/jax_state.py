@@ -19,6 +19,8 @@ read through the layer after ``callback.model``.
 
 import keras
 
+from mlscompanion import _internals
+
 __all__ = ["JaxStateReader", "state_reader"]
 
 #: The parts of Keras' JAX training state that hold layer weights, and the
@@ -49,8 +51,8 @@ class JaxStateReader:
         """The variables' values after the last train step, as a tuple of
         arrays on their device; None when the state does not hold them
         (the variables do then)."""
-        state = getattr(self.model, "_jax_state", None)
-        if self._places is None or not state or getattr(self.model, "_jax_state_synced", True):
+        state = _internals.jax_training_state(self.model)
+        if self._places is None or not state:
             return None
         try:
             return tuple(state[key][index] for key, index in self._places)

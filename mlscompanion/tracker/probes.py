@@ -29,7 +29,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from mlscompanion import _validation
+from mlscompanion import _internals, _validation
 
 __all__ = ["Probe", "BatchedForward", "activation_model"]
 
@@ -142,8 +142,9 @@ def _output_in(chain, tensors):
     """``tensors`` of the graph of ``chain[-1]``, as tensors of the outer graph."""
     for inner in reversed(chain):
         cut = keras.Model(inner.inputs, tensors)
-        node = inner._inbound_nodes[0]  # where the enclosing graph calls it
-        tensors = cut(*node.arguments.args, **node.arguments.kwargs)
+        # where the enclosing graph calls it
+        args, kwargs = _internals.call_arguments(_internals.layer_calls(inner)[0])
+        tensors = cut(*args, **kwargs)
         tensors = list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
     return tensors
 
