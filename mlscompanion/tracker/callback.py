@@ -115,6 +115,10 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
             ``log_dir/units`` (beside the ``train`` and ``validation`` runs
             of ``keras.callbacks.TensorBoard(log_dir)``). Needs the
             ``tensorboard`` package: ``pip install mlscompanion[tensorboard]``.
+        sinks: sinks of your own (``mlscompanion.sinks.Sink``: ``open``,
+            ``send``, ``flush``, ``close``), beside ``csv_path``, ``log_dir``
+            and ``live``; each receives every fetched record, in order, in
+            every fit, as the CSV does.
     """
 
     def __init__(
@@ -134,6 +138,7 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         probe_batch_size=256,
         live=False,
         log_dir=None,
+        sinks=None,
     ):
         super().__init__()
         _validation.check_every(every)
@@ -144,6 +149,7 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         self._probe = None if probe is None else Probe(
             probe, samples=probe_samples, batch_size=probe_batch_size)
         SinkGroup.check(csv_path, append=append, live=live, log_dir=log_dir)
+        self._sinks = SinkGroup(sinks)
         _validation.check_int(pair_limit, "pair_limit", minimum=0)
         if max_units is not None:
             _validation.check_int(max_units, "max_units", minimum=2)
@@ -174,7 +180,6 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         self._figures = {}
         self._probe_forward = None
         self._probe_slots = []
-        self._sinks = SinkGroup()
         self._nan_warned = set()
         self._check_rollback = False
         self._need_start_record = False
