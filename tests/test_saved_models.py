@@ -33,3 +33,22 @@ def test_keras_file_saved_before_the_move_loads_and_predicts_the_same():
     assert isinstance(model.get_layer("c").kernel_initializer, init.FromArray)
     assert model.get_layer("c").kernel_initializer.get_config()["values"] == [[0.5], [-0.5]]
     assert model.get_layer("a").kernel_initializer.get_config()["groups"] == [[0, 2]]
+
+
+def test_the_classes_register_when_keras_comes_after_mlscompanion():
+    """``import mlscompanion`` first, Keras later: the file still loads (fresh process)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys, mlscompanion; assert 'keras' not in sys.modules; import keras, json; "
+            "m = keras.models.load_model(sys.argv[1], safe_mode=True); "
+            "print(json.dumps(type(m.get_layer('a').kernel.constraint).__module__))")
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3",
+               PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
+    out = subprocess.run([sys.executable, "-c", code, str(DATA / "pieces_v0.1.0.keras")],
+                         env=env, capture_output=True, text=True, timeout=300, cwd=root)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == "mlscompanion.constraints"
