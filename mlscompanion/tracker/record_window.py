@@ -6,27 +6,22 @@ Example:
 >>> window.add(meta, figures, tracked.weights(), pairs=False)   # no host copy
 >>> window.fetch()        # [(meta, {figure: value})], in the order added
 
-Under TensorFlow one call of the compiled figures costs about 0.75 ms
-however small the layer (the dispatch of a ``tf.function``; measured on
-two CPU cores), and about as much for 256 copies of a small layer as for
-16, against a train step of about 1 ms for the course's models. PyTorch
-runs the figures' ops one by one, each with Keras' own overhead: about
-2 ms a record of the coffee model's layer on two CPU cores. So under both,
-a record point of a small layer only keeps a copy of the weights on their
-device (a variable read, about 20 µs a weight: ``benchmarks/bench_hooks.py``;
-a copy under PyTorch), and its copies
-are computed ``chunk(figures)`` at a time in one call
+One call of the compiled figures has a fixed cost (a ``tf.function``
+dispatch under TensorFlow; under PyTorch, Keras' overhead per op) that does
+not grow with the layer and is of the order of a small model's train step.
+So a record point of a small layer only keeps a copy of the weights on
+their device (a variable read; a copy under PyTorch), and its copies are
+computed ``chunk(figures)`` at a time in one call
 (``UnitFigures.compute_many``): up to ``size`` copies, and at most
-``WINDOW_MAX_ENTRIES`` weights. On the coffee model under PyTorch that took
-the tracker's hooks from 2038 to 115 µs a batch, every batch
-(``KERAS_BACKEND=torch python benchmarks/bench_overhead.py``).
-Under JAX a call costs about 0.05 ms, as much as the copies would: there,
-and on a CPU for layers of which 16 copies would pass ``WINDOW_MAX_ENTRIES``
-(their arithmetic outweighs the call), the figures are computed at once,
-still on the device. On an accelerator a wide layer's arithmetic is small
-against a call, so it waits as copies whenever 2 of them fit (not yet
-measured on a GPU: ``tools/gpu_check.sh``). Either way the fetch brings every record to the host in one
-transfer, and the figures are the same.
+``WINDOW_MAX_ENTRIES`` weights. Under JAX a call costs about what the copies
+would: there, and on a CPU for layers of which 16 copies would pass
+``WINDOW_MAX_ENTRIES`` (their arithmetic outweighs the call), the figures
+are computed at once, still on the device. On an accelerator a wide layer's
+arithmetic is small against a call, so it waits as copies whenever 2 of
+them fit. Either way the fetch brings every record to the host in one
+transfer, and the figures are the same. The costs are measured by
+``benchmarks/bench_hooks.py``, ``benchmarks/bench_overhead.py`` and
+``tools/gpu_check.sh`` (figures in ``benchmarks/README.md``).
 """
 
 import keras
@@ -85,8 +80,8 @@ def snapshot(value):
 def stack_copies(copies):
     """``copies`` (snapshots of one weight, one dtype) stacked on a new first
     axis, on their device. Under TensorFlow one ``Pack`` op: ``ops.stack``
-    first checks each copy's dtype, which for 256 small copies costs more
-    than the stacking (about 0.5 ms against 0.15 ms on two CPU cores)."""
+    first checks each copy's dtype, which for many small copies costs more
+    than the stacking itself (``benchmarks/bench_hooks.py``)."""
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
