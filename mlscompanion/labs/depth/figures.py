@@ -32,7 +32,7 @@ def plot_linear_collapse(result):
     predictions against each other (they lie on the diagonal).
 
     ``result`` is a ``LinearCollapse`` from
-    ``mlscompanion.labs.depth.experiment.linear_collapse``.
+    ``mlscompanion.labs.depth.collapse.linear_collapse``.
     """
     fig, axes = new_figure(1, 4, width=2.8, height=2.9)
     _matrix(axes[0, 0], result.W1, f"W1 {result.W1.shape}")
@@ -54,7 +54,7 @@ def plot_two_weights_vs_one(result):
     and the two losses.
 
     ``result`` is a ``TwoWeightsVsOne`` from
-    ``mlscompanion.labs.depth.experiment.two_weights_vs_one``.
+    ``mlscompanion.labs.depth.collapse.two_weights_vs_one``.
     """
     fig, axes = new_figure(1, 2, width=4.3, height=3.3)
     steps = np.arange(len(result.w3))

@@ -24,14 +24,14 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
-from mlscompanion._validation import check_int
-from mlscompanion import seeding, similarity, training
-from mlscompanion.training import predict_once
+from mlscompanion._validation import check_int, check_number, fail
+from mlscompanion import seeding, similarity
+from mlscompanion.training import fit_regression, predict_once
 
 __all__ = [
     "wave",
     "sample_1d",
-    "fit_full_batch",
+    "fit_regression",
     "predict_once",
     "sigmoid_layer_model",
     "unit_contributions",
@@ -56,8 +56,7 @@ def wave(x, periods=1.5):
     >>> wave(np.array([0.0, 1 / 3]))      # sin(0), sin(pi/2)
     array([0., 1.])
     """
-    if isinstance(periods, bool) or not isinstance(periods, numbers.Real) or periods <= 0:
-        raise ValueError(f"`periods` must be a positive number. Received: periods={periods!r}")
+    check_number(periods, "periods", above=0, what="a positive number")
     return np.sin(periods * np.pi * np.asarray(x, dtype="float64"))
 
 
@@ -70,9 +69,8 @@ def sample_1d(target, n=256, low=-1.0, high=1.0):
     ((5, 1), (5, 1))
     """
     if not callable(target):
-        raise TypeError(f"`target` must be a function of x. Received: target={target!r}")
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 2:
-        raise ValueError(f"`n` must be an integer >= 2. Received: n={n!r}")
+        fail("target", target, "a function of x", TypeError)
+    n = check_int(n, "n", 2)
     if not low < high:
         raise ValueError(f"`low` must be below `high`. Received: low={low!r}, high={high!r}")
     x = np.linspace(low, high, int(n)).reshape(-1, 1)
@@ -81,31 +79,6 @@ def sample_1d(target, n=256, low=-1.0, high=1.0):
 
 
 # ----- training -----------------------------------------------------------
-def fit_full_batch(model, x, y, epochs, steps_per_epoch=50, learning_rate=0.01,
-                   callbacks=None):
-    """Train a regression ``model`` by full-batch Adam with a cosine-decayed
-    learning rate, for ``epochs * steps_per_epoch`` steps; return the MSE history.
-
-    A thin layer over ``mlscompanion.training.fit_full_batch`` (every step sees
-    the whole data set; one epoch's steps run in one compiled call).
-
-    >>> model = sigmoid_layer_model(4)
-    >>> history = fit_full_batch(model, *sample_1d(wave), epochs=2)
-    """
-    epochs = check_int(epochs, "epochs")
-    steps_per_epoch = check_int(steps_per_epoch, "steps_per_epoch")
-    if not learning_rate > 0:
-        raise ValueError(f"`learning_rate` must be > 0. Received: learning_rate={learning_rate!r}")
-    schedule = keras.optimizers.schedules.CosineDecay(
-        learning_rate, decay_steps=epochs * steps_per_epoch, alpha=0.01
-    )
-    history = training.fit_full_batch(
-        model, x, y, keras.optimizers.Adam(schedule), "mse",
-        steps=epochs * steps_per_epoch, records=epochs, callbacks=callbacks or [],
-    )
-    return np.asarray(history.history["loss"], dtype="float64")
-
-
 def sigmoid_layer_model(width, init_scale=None):
     """``Input(1) -> Dense(width, sigmoid, name="hidden") -> Dense(1, name="output")``.
 
@@ -124,10 +97,7 @@ def sigmoid_layer_model(width, init_scale=None):
         kernel_init = keras.initializers.RandomNormal(stddev=float(init_scale))
         bias_init = keras.initializers.RandomUniform(-float(init_scale), float(init_scale))
     else:
-        raise ValueError(
-            f"`init_scale` must be None (Keras defaults) or a positive number. "
-            f"Received: init_scale={init_scale!r}"
-        )
+        fail("init_scale", init_scale, "None (Keras defaults) or a positive number")
     return keras.Sequential(
         [
             keras.Input((1,)),
@@ -264,7 +234,7 @@ def train_width(width, epochs=20, steps_per_epoch=50, seed=1, learning_rate=0.05
     x_train, y_train = sample_1d(target, n_train)
     x, y = sample_1d(target, n_grid)
     model = sigmoid_layer_model(width, init_scale)
-    losses = fit_full_batch(model, x_train, y_train, epochs, steps_per_epoch, learning_rate)
+    losses = fit_regression(model, x_train, y_train, epochs, steps_per_epoch, learning_rate)
     weights = [np.asarray(w) for w in model.get_weights()]
     prediction = predict_once(model, x)
     k1, b1 = np.asarray(weights[0], "float64"), np.asarray(weights[1], "float64")
