@@ -8,6 +8,6 @@ names learners import working.
 """
 
 from mlscompanion.tracker.callback import RECORD_FIELDS, NeuronDifferentiation
-from mlscompanion.tracker.figures import describe_units
+from mlscompanion.tracker.describe import describe_units
 
 __all__ = ["NeuronDifferentiation", "RECORD_FIELDS", "describe_units"]

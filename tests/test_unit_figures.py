@@ -350,7 +350,7 @@ def test_a_sample_describes_only_the_chosen_units():
 
 
 def test_describe_units_defaults_and_conv_kernels():
-    from mlscompanion.tracker.figures import describe_units
+    from mlscompanion.tracker.describe import describe_units
 
     rng = np.random.default_rng(13)
     conv = rng.normal(size=(3, 3, 2, 4)).astype("float32")

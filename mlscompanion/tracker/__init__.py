@@ -11,7 +11,8 @@ Where each part lives (one concept per module):
 - ``callback``: the life cycle in ``fit`` (when to record, where records go);
 - ``layers``: what a unit is for each layer type; ``probes``: activations on
   a fixed batch;
-- ``figures``: the per-layer figures, computed on the device;
+- ``figures``: the per-layer figures, computed on the device; ``describe``:
+  the same for one layer's weights, without a fit;
 - ``record_window``: record points waiting to be fetched; ``records``: the
   columns of a record; ``record_log``: the records held;
 - ``jax_state``: reading the weights of a JAX model without a sync;
@@ -21,6 +22,6 @@ Where each part lives (one concept per module):
 """
 
 from mlscompanion.tracker.callback import RECORD_FIELDS, NeuronDifferentiation
-from mlscompanion.tracker.figures import describe_units
+from mlscompanion.tracker.describe import describe_units
 
 __all__ = ["NeuronDifferentiation", "RECORD_FIELDS", "describe_units"]

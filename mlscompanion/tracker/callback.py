@@ -1,23 +1,14 @@
 """``NeuronDifferentiation``: watch the units of each layer become different.
 
-Example:
-
->>> tracker = mlscompanion.tracker.callback.NeuronDifferentiation()
+>>> tracker = mlscompanion.tracker.NeuronDifferentiation()
 >>> model.fit(x, y, epochs=10, callbacks=[tracker])
 >>> tracker.plot()        # distance between units and effective width
 
 This module holds the callback: its life cycle in ``fit`` and when to
-record. The figures are computed on the device that holds the weights
-(``mlscompanion.tracker.figures``), where record points wait until they are
-fetched (``mlscompanion.tracker.record_window``); a record's columns are listed in
-``mlscompanion.tracker.records``, and the records held, one per step and layer, are
-a ``RecordLog`` (``mlscompanion.tracker.record_log``); fetched records go to a ``SinkGroup`` (a CSV file,
-TensorBoard, a live figure: ``mlscompanion.tracker.sinks``); ``from_csv``, ``plot``
-and the other views of a history are in ``mlscompanion.tracker.history``.
+record. The parts it is made of are listed in ``mlscompanion.tracker``.
 """
 
 import os
-import warnings
 
 import keras
 from keras import ops
@@ -31,7 +22,8 @@ from mlscompanion.tracker.record_window import UNWATCHED_SIZE, RecordWindow
 from mlscompanion.tracker.records import RECORD_FIELDS
 from mlscompanion.tracker.sinks.group import SinkGroup
 from mlscompanion.tracker.layers import resolve_layers, sample_units
-from mlscompanion.tracker.figures import UnitFigures, describe_units
+from mlscompanion.tracker.describe import describe_units
+from mlscompanion.tracker.figures import UnitFigures
 
 __all__ = ["NeuronDifferentiation", "RECORD_FIELDS", "describe_units"]
 
@@ -180,7 +172,6 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         self._figures = {}
         self._probe_forward = None
         self._probe_slots = []
-        self._nan_warned = set()
         self._check_rollback = False
         self._need_start_record = False
         self._epoch = 0
@@ -226,17 +217,9 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
     # ----- CSV (opened once; the sinks are in SinkGroup) ----------------
     def _open_csv(self):
         csv_sink = self._sinks.open_csv(self.csv_path, append=self.append)
-        if csv_sink is None:
-            return
-        if csv_sink.dropped_partial_line:
-            warnings.warn(
-                f"NeuronDifferentiation: {self.csv_path} ended in a line "
-                "cut short (the run was killed while writing it); that "
-                "line was dropped.",
-                stacklevel=4,
-            )
-        self._log.load(csv_sink.previous)
-        self._check_rollback = bool(csv_sink.previous)
+        if csv_sink is not None:  # (it warns if the file ended in a cut line)
+            self._log.load(csv_sink.previous)
+            self._check_rollback = bool(csv_sink.previous)
 
     # ----- recording ---------------------------------------------------
     def _current_step(self):
@@ -316,24 +299,13 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         new = []
         for meta, values in self._window.fetch():
             record = dict(values, **meta)
-            self._warn_if_nan(record)
+            self._log.warn_if_nan(record)
             new.append({field: record[field] for field in RECORD_FIELDS})
         if not new:
             return []
         self._log.extend(new)
         self._sinks.send(new)
         return new
-
-    def _warn_if_nan(self, record):
-        name = record["layer"]
-        if isinstance(record["effective_width"], float) and name not in self._nan_warned:
-            self._nan_warned.add(name)
-            warnings.warn(
-                f"NeuronDifferentiation: layer {name!r} has NaN or "
-                f"infinite weights at step {record['step']}; its figures are "
-                "recorded as NaN. Lower the learning rate or check the inputs.",
-                stacklevel=4,
-            )
 
     def _record_point(self, step, all_pairs=False):
         self._take(step, all_pairs)

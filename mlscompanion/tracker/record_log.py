@@ -36,6 +36,7 @@ class RecordLog:
     def __init__(self, records=()):
         self.records = list(records)
         self._taken = _keys(self.records)
+        self._nan_layers = set()
 
     def taken(self, step, layer):
         """True when ``layer``'s record at ``step`` was taken already."""
@@ -83,4 +84,17 @@ class RecordLog:
                 "recorded before are not recorded again: pass a new "
                 "NeuronDifferentiation to each new run.",
                 stacklevel=3,
+            )
+
+    def warn_if_nan(self, record):
+        """Warn once per layer when a fetched record's figures are NaN
+        (NaN or infinite weights: ``effective_width`` is then a float)."""
+        name = record["layer"]
+        if isinstance(record["effective_width"], float) and name not in self._nan_layers:
+            self._nan_layers.add(name)
+            warnings.warn(
+                f"NeuronDifferentiation: layer {name!r} has NaN or "
+                f"infinite weights at step {record['step']}; its figures are "
+                "recorded as NaN. Lower the learning rate or check the inputs.",
+                stacklevel=5,
             )

@@ -13,6 +13,7 @@ when an epoch or a fit is over.
 """
 
 import os
+import warnings
 
 from mlscompanion import _validation
 from mlscompanion.tracker.sinks.base import check_sink
@@ -89,6 +90,13 @@ class SinkGroup:
         if path is None or self.csv is not None:
             return None
         self.csv = CSVSink(path, append=append)
+        if self.csv.dropped_partial_line:
+            warnings.warn(
+                f"NeuronDifferentiation: {os.fspath(path)} ended in a line "
+                "cut short (the run was killed while writing it); that "
+                "line was dropped.",
+                stacklevel=5,
+            )
         return self.csv
 
     def open(self, history, log_dir=None, live=False):
