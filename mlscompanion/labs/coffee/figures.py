@@ -14,12 +14,12 @@ import numpy as np
 from mlscompanion.style import (
     dlblue,
     dldarkblue,
-    dldarkred,
     dlmagenta,
     dlorange,
     dlpurple,
     grid_predict,
     new_figure,
+    two_classes,
 )
 
 __all__ = ["plot_coffee_data", "plot_coffee_units", "plot_coffee_decision"]
@@ -55,10 +55,8 @@ def _check_xy(X, y):
 
 def _roasts(ax, X, good, size=30, bad_color=dlblue):
     """The course's markers: good roasts as red crosses, bad ones as open blue circles."""
-    ax.scatter(X[good, 0], X[good, 1], s=size + 10, marker="x", c=dldarkred,
-               label="Good Roast")
-    ax.scatter(X[~good, 0], X[~good, 1], s=size, marker="o", facecolors="none",
-               edgecolors=bad_color, linewidth=1, label="Bad Roast")
+    two_classes(ax, X, good, ("Good Roast", "Bad Roast"), size=size,
+                positive_size=size + 10, negative_color=bad_color)
 
 
 def _roast_region(ax, fill=False):
