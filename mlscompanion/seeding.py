@@ -14,14 +14,13 @@ Example:
 import hashlib
 import os
 import platform
-import sys
 import warnings
 from dataclasses import dataclass, field
 
 import keras
 import numpy as np
 
-from mlscompanion import _internals
+from mlscompanion import _internals, _validation
 
 __all__ = [
     "set_seed",
@@ -35,15 +34,13 @@ __all__ = [
 
 
 def _check_seed(seed):
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+    if not _validation._is_int(seed):  # the type too: "1234" and 1234 print alike
         raise ValueError(
             f"`seed` must be an integer such as 1234. Received: seed={seed!r} "
             f"of type {type(seed).__name__}."
         )
     if not 0 <= int(seed) < 2**32:
-        raise ValueError(
-            f"`seed` must be between 0 and 2**32 - 1. Received: seed={seed}."
-        )
+        _validation.fail("seed", seed, "between 0 and 2**32 - 1")
     return int(seed)
 
 
@@ -71,10 +68,7 @@ def set_seed(seed, deterministic=True):
     """
     seed = _check_seed(seed)
     if not isinstance(deterministic, bool):
-        raise ValueError(
-            f"`deterministic` must be True or False. Received: "
-            f"deterministic={deterministic!r}"
-        )
+        _validation.fail("deterministic", deterministic, "True or False")
     if deterministic:
         _enable_determinism(keras.backend.backend())
     keras.utils.set_random_seed(seed)
@@ -310,13 +304,8 @@ def fingerprint(model, decimals=None):
     >>> mlscompanion.fingerprint(model)             # e.g. '3f9a1c0b7d2e4a61'
     >>> mlscompanion.fingerprint(model, decimals=4)
     """
-    if decimals is not None and (
-        isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0
-    ):
-        raise ValueError(
-            f"`decimals` must be None or a non-negative int. Received: "
-            f"decimals={decimals!r}"
-        )
+    if decimals is not None and not (_validation._is_int(decimals) and decimals >= 0):
+        _validation.fail("decimals", decimals, "None or a non-negative int")
     weights = _weights_of(model)
     digest = hashlib.sha256()
     for array in weights:

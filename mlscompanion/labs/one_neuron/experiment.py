@@ -25,31 +25,32 @@ True
 
 from dataclasses import dataclass, field
 
-import keras
 import numpy as np
 
-from mlscompanion._validation import check_int
 from mlscompanion import seeding
+from mlscompanion._validation import check_int
 from mlscompanion.datasets import DISC_RADIUS, grid_points, make_disc
-from mlscompanion.training import binary_accuracy, fit_full_batch, predict_once
+from mlscompanion.labs.one_neuron.half_plane import (
+    best_half_plane_accuracy,
+    best_monotone_mse,
+    half_plane_check,
+    is_monotone,
+)
+from mlscompanion.labs.one_neuron.models import (
+    ACTIVATIONS,
+    _check_activation,
+    _mse,
+    make_curve,
+    one_neuron_resnet,
+    train_classifier,
+    train_regressor,
+    width1_chain,
+)
+from mlscompanion.training import binary_accuracy, predict_once
 
 __all__ = [
-    "ACTIVATIONS",
     "DISC_RADIUS",
-    "TARGETS",
     "make_disc",
-    "make_curve",
-    "width1_chain",
-    "one_neuron_resnet",
-    "train_classifier",
-    "train_regressor",
-    "HalfPlaneCheck",
-    "first_preactivation",
-    "is_threshold_split",
-    "is_monotone",
-    "half_plane_check",
-    "best_half_plane_accuracy",
-    "best_monotone_mse",
     "grid_points",
     "PLOT_RANGE",
     "ModelResult",
@@ -62,346 +63,6 @@ __all__ = [
     "FULL",
     "lab_budget",
 ]
-
-ACTIVATIONS = ("sigmoid", "tanh", "relu")
-
-#: 1-D regression targets on [-1, 1]: one monotone (cube root), one not (|x|).
-TARGETS = {
-    "cbrt": np.cbrt,
-    "abs": np.abs,
-}
-
-
-def _check_activation(activation):
-    if activation not in ACTIVATIONS:
-        raise ValueError(
-            f"`activation` must be one of {ACTIVATIONS}. Received: activation={activation!r}"
-        )
-    return activation
-
-
-def _check_output(output):
-    if output not in ("sigmoid", "linear"):
-        raise ValueError(
-            "`output` must be 'sigmoid' (classification) or 'linear' (regression). "
-            f"Received: output={output!r}"
-        )
-    return output
-
-
-# ----- data ---------------------------------------------------------------
-
-
-def make_curve(target="cbrt", n=200, seed=0, noise=0.0):
-    """A 1-D regression set: ``x`` uniform in [-1, 1], ``y = TARGETS[target](x)`` (+ noise).
-
-    ``"cbrt"`` (y = x^(1/3)) is monotone, ``"abs"`` (y = |x|) is not.
-
-    Returns ``x`` (n, 1) and ``y`` (n, 1), float32.
-    """
-    if target not in TARGETS:
-        raise ValueError(f"`target` must be one of {tuple(TARGETS)}. Received: target={target!r}")
-    n = check_int(n, "n", 2)
-    if not (isinstance(noise, (int, float)) and noise >= 0):
-        raise ValueError(f"`noise` must be a number >= 0. Received: noise={noise!r}")
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-1.0, 1.0, size=(n, 1))
-    y = TARGETS[target](x) + noise * rng.normal(size=x.shape)
-    return x.astype("float32"), y.astype("float32")
-
-
-# ----- models -------------------------------------------------------------
-
-
-#: Start (w, b) of a chain's layers after the first: slope 1 through the
-#: previous activation's midpoint (tanh, relu: the identity; sigmoid:
-#: sigmoid(4h - 2) has slope 1 at h = 0.5), so a deep chain neither collapses
-#: to a constant nor starts dead. Training only; the half-plane argument holds
-#: for any weights.
-_IDENTITY_LIKE = {"tanh": (1.0, 0.0), "relu": (1.0, 0.0), "sigmoid": (4.0, -2.0)}
-
-
-def width1_chain(depth, activation="tanh", input_dim=2, output="sigmoid", seed=0):
-    """A plain network with ONE neuron in each of ``depth`` hidden layers.
-
-    Layers are ``dense1, act1, ..., dense{depth}, act{depth}`` (Dense(1) then
-    the activation, so the pre-activation ``z = w.x + b`` of ``dense1`` can be
-    read), a ``readout`` Dense(1) and its activation ``output``. The first
-    layer starts Glorot-uniform, later layers near the identity (see
-    ``_IDENTITY_LIKE``), the readout at zero. ``depth=0`` is logistic
-    regression (``output="sigmoid"``) or linear regression (``"linear"``).
-
-    Example:
-
-    >>> width1_chain(3, "relu").count_params()   # 3 + 2 + 2 + 2
-    9
-    """
-    depth = check_int(depth, "depth", 0)
-    _check_activation(activation)
-    _check_output(output)
-    input_dim = check_int(input_dim, "input_dim", 1)
-    inputs = keras.Input((input_dim,), name="x")
-    h = inputs
-    for k in range(1, depth + 1):
-        if k == 1:
-            kernel_init, bias_init = keras.initializers.GlorotUniform(seed + k), "zeros"
-        else:  # start later layers close to the identity so deep chains can train
-            w, b = _IDENTITY_LIKE[activation]
-            kernel_init = keras.initializers.Constant(w)
-            bias_init = keras.initializers.Constant(b)
-        h = keras.layers.Dense(
-            1, kernel_initializer=kernel_init, bias_initializer=bias_init, name=f"dense{k}"
-        )(h)
-        h = keras.layers.Activation(activation, name=f"act{k}")(h)
-    outputs = _readout(h, output)
-    name = f"chain_{activation}_{depth}" if depth else "logistic_regression"
-    return keras.Model(inputs, outputs, name=name)
-
-
-def one_neuron_resnet(blocks, input_dim=2, output="sigmoid", seed=0):
-    """A ResNet whose residual blocks have one hidden ReLU neuron (Lin & Jegelka 2018).
-
-    Block k maps ``h -> h + V_k relu(U_k h + b_k)`` with ``U_k`` (1 x d) and
-    ``V_k`` (d x 1); a ``readout`` Dense(1, ``output``) follows. Built with the
-    functional API: layers ``block{k}_u``, ``block{k}_v``, ``block{k}`` (Add),
-    then ``readout`` and ``output`` as in ``width1_chain``.
-
-    Example:
-
-    >>> one_neuron_resnet(8).count_params()   # 8 * (3 + 2) + 3
-    43
-    """
-    blocks = check_int(blocks, "blocks", 1)
-    _check_output(output)
-    input_dim = check_int(input_dim, "input_dim", 1)
-    inputs = keras.Input((input_dim,), name="x")
-    h = inputs
-    for k in range(1, blocks + 1):
-        r = keras.layers.Dense(
-            1, activation="relu", name=f"block{k}_u",
-            kernel_initializer=keras.initializers.GlorotUniform(seed + 2 * k),
-            bias_initializer=keras.initializers.RandomUniform(-0.5, 0.5, seed=seed + 2 * k),
-        )(h)
-        r = keras.layers.Dense(
-            input_dim, use_bias=False, name=f"block{k}_v",
-            kernel_initializer=keras.initializers.GlorotUniform(seed + 2 * k + 1),
-        )(r)
-        h = keras.layers.Add(name=f"block{k}")([h, r])
-    outputs = _readout(h, output)
-    return keras.Model(inputs, outputs, name=f"resnet_{blocks}x1")
-
-
-def _readout(h, output):
-    # zero start: the first steps choose the readout's sign from the data, so
-    # a chain never starts out fitting the mirror image of the target
-    z = keras.layers.Dense(1, kernel_initializer="zeros", name="readout")(h)
-    return keras.layers.Activation(output, name="output")(z)
-
-
-def train_classifier(model, X, y, steps=1000, learning_rate=0.1, seed=0):
-    """Full-batch gradient descent on binary cross-entropy; returns the training accuracy (%)."""
-    seeding.set_seed(seed, deterministic=False)
-    fit_full_batch(model, X, y, keras.optimizers.SGD(learning_rate),
-                   "binary_crossentropy", steps=steps)
-    return binary_accuracy(model, X, y)
-
-
-def train_regressor(model, x, y, steps=1000, learning_rate=0.1, seed=0):
-    """Full-batch gradient descent on mean squared error; returns the training MSE."""
-    seeding.set_seed(seed, deterministic=False)
-    fit_full_batch(model, x, y, keras.optimizers.SGD(learning_rate), "mse", steps=steps)
-    return _mse(predict_once(model, x), y)
-
-
-def _mse(prediction, y):
-    return float(np.mean((np.asarray(prediction, "float64") - np.asarray(y, "float64")) ** 2))
-
-
-# ----- the half-plane argument --------------------------------------------
-
-
-@dataclass
-class HalfPlaneCheck:
-    """Is a width-1 chain's decision region ``{z > c}`` or ``{z < c}``, z = w.x + b?"""
-
-    is_half_plane: bool  # positives and negatives are split by a threshold on z
-    monotone: bool  # the output is a monotone function of z (sorted by z)
-    w: np.ndarray  # first layer's weights
-    b: float  # first layer's bias
-    positive_fraction: float  # share of the points predicted positive
-    z_range: tuple  # (min z, max z) over the points
-
-
-def first_preactivation(model):
-    """A model mapping x to the first Dense layer's output ``z = w.x + b``,
-    and that layer's ``(w, b)``, for a width-1 chain (``dense1``) or logistic
-    regression (the ``readout``: the logit). Any other model is refused:
-    the half-plane argument is about plain chains of one-unit layers."""
-    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
-    plain = all(
-        isinstance(layer, keras.layers.Activation)
-        or (isinstance(layer, keras.layers.Dense) and layer.units == 1)
-        for layer in layers
-    )
-    names = [layer.name for layer in layers]
-    if not plain or not ({"dense1", "readout"} & set(names)):
-        raise ValueError(
-            "`model` must be a width-1 chain built by width1_chain (only Dense(1) "
-            "and Activation layers, the first named 'dense1', or 'readout' for "
-            f"logistic regression). Received a model with layers {names}."
-        )
-    layer = model.get_layer("dense1" if "dense1" in names else "readout")
-    w, b = (keras.ops.convert_to_numpy(v) for v in (layer.kernel, layer.bias))
-    return keras.Model(model.input, layer.output), w.reshape(-1), float(b[0])
-
-
-def is_threshold_split(z, positive):
-    """True when one threshold on ``z`` separates the positives from the negatives
-    (``positive == (z > c)`` or ``positive == (z < c)`` for some c; an all-positive
-    or all-negative set counts, it is the whole plane or the empty set)."""
-    z = np.asarray(z, dtype="float64").reshape(-1)
-    positive = np.asarray(positive, dtype=bool).reshape(-1)
-    if z.shape != positive.shape:
-        raise ValueError(
-            f"`z` and `positive` must have the same length; got {z.shape[0]} and "
-            f"{positive.shape[0]}."
-        )
-    if positive.all() or not positive.any():
-        return True
-    zp, zn = z[positive], z[~positive]
-    return bool(zn.max() < zp.min() or zp.max() < zn.min())
-
-
-def is_monotone(z, values, tol=1e-6):
-    """True when ``values`` sorted by ``z`` never go up and down by more than
-    ``tol``: non-decreasing or non-increasing, up to round-off.
-
-    The default ``tol`` allows float32 round-off: the backend's kernels can
-    differ in the last bit from one row to the next (measured: steps of one
-    unit in the last place, 6e-8 near 0.5, against the trend).
-    """
-    z = np.asarray(z, dtype="float64").reshape(-1)
-    values = np.asarray(values, dtype="float64").reshape(-1)
-    if z.shape != values.shape:
-        raise ValueError(
-            f"`z` and `values` must have the same length; got {z.shape[0]} and "
-            f"{values.shape[0]}."
-        )
-    if not (isinstance(tol, (int, float)) and tol >= 0):
-        raise ValueError(f"`tol` must be a number >= 0. Received: tol={tol!r}")
-    order = np.argsort(z, kind="stable")
-    steps = np.diff(values[order])
-    return bool(np.all(steps >= -tol) or np.all(steps <= tol))
-
-
-def half_plane_check(model, points):
-    """Check the half-plane claim for a width-1 chain on ``points`` (n, 2).
-
-    Computes ``z = w.x + b`` (the first unit's pre-activation, exactly as the
-    model computes it) and the prediction on every point in one vectorized
-    call each, then checks (a) the output is monotone in z and (b) the
-    predicted-positive points are exactly those on one side of a threshold
-    on z, i.e. of the line ``w.x + b = c``.
-
-    Example:
-
-    >>> check = half_plane_check(model, grid_points(steps=101))
-    >>> check.is_half_plane, check.monotone
-    (True, True)
-    """
-    points = np.asarray(points, dtype="float32")
-    if points.ndim != 2:
-        raise ValueError(f"`points` must be 2-D (n, features); got shape {points.shape}.")
-    z_model, w, b = first_preactivation(model)
-    z = predict_once(z_model, points).reshape(-1)
-    p = predict_once(model, points).reshape(-1)
-    positive = p > 0.5
-    return HalfPlaneCheck(
-        is_half_plane=is_threshold_split(z, positive),
-        monotone=is_monotone(z, p),
-        w=w,
-        b=b,
-        positive_fraction=float(positive.mean()),
-        z_range=(float(z.min()), float(z.max())),
-    )
-
-
-def best_half_plane_accuracy(X, y, angles=720):
-    """The best accuracy (%) any half-plane classifier gets on ``(X, y)``.
-
-    For each of ``angles`` directions u (every 360/angles degrees) every
-    threshold on ``u.x`` is tried, on both sides, in one vectorized pass;
-    the result is a close lower bound of the exact optimum (it is exact up to
-    the angle resolution). Example: a disc covering half the square gives
-    about 66%.
-    """
-    X = np.asarray(X, dtype="float64")
-    y = np.asarray(y).reshape(-1) > 0.5
-    if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] != y.shape[0]:
-        raise ValueError(
-            f"`X` must have shape (n, 2) and `y` n labels; got X {X.shape}, y {y.shape}."
-        )
-    angles = check_int(angles, "angles", 1)
-    theta = np.linspace(0.0, np.pi, angles, endpoint=False)
-    directions = np.stack([np.cos(theta), np.sin(theta)])  # (2, angles)
-    projection = (X @ directions).T  # (angles, n)
-    order = np.argsort(projection, axis=1, kind="stable")
-    labels = y[order]
-    sorted_proj = np.take_along_axis(projection, order, axis=1)
-    n = y.shape[0]
-    # predict positive above the threshold after the first k sorted points:
-    # correct = negatives among the first k + positives among the rest
-    negatives_below = np.concatenate(
-        [np.zeros((angles, 1)), np.cumsum(~labels, axis=1)], axis=1
-    )
-    positives_above = y.sum() - np.concatenate(
-        [np.zeros((angles, 1)), np.cumsum(labels, axis=1)], axis=1
-    )
-    correct = negatives_below + positives_above  # (angles, n + 1)
-    # a threshold can only fall between two different projections
-    valid = np.ones_like(correct, dtype=bool)
-    valid[:, 1:-1] = np.diff(sorted_proj, axis=1) > 0
-    correct = np.where(valid, np.maximum(correct, n - correct), -1)
-    return float(100.0 * correct.max() / n)
-
-
-def _increasing_fit(values):
-    """Least-squares non-decreasing fit to ``values`` (pool adjacent violators)."""
-    means, weights = [], []
-    for v in values:
-        means.append(float(v))
-        weights.append(1)
-        while len(means) > 1 and means[-2] > means[-1]:
-            w = weights[-2] + weights[-1]
-            m = (means[-2] * weights[-2] + means[-1] * weights[-1]) / w
-            means[-2:], weights[-2:] = [m], [w]
-    return np.repeat(means, weights)
-
-
-def best_monotone_mse(x, y):
-    """The lowest MSE any monotone function of ``x`` reaches on ``(x, y)``.
-
-    A width-1 chain with 1-D input computes ``g(w x + b)`` with ``g``
-    monotone, so its training MSE can never go below this number. Computed
-    exactly (isotonic regression, increasing and decreasing).
-
-    Example:
-
-    >>> x = np.linspace(-1, 1, 201)
-    >>> round(best_monotone_mse(x, np.abs(x)), 3)   # (the V cannot be followed)
-    0.057
-    """
-    x = np.asarray(x, dtype="float64").reshape(-1)
-    y = np.asarray(y, dtype="float64").reshape(-1)
-    if x.shape != y.shape or x.size == 0:
-        raise ValueError(
-            f"`x` and `y` must hold the same number (> 0) of values; got {x.size} and {y.size}."
-        )
-    ys = y[np.argsort(x, kind="stable")]
-    up = np.mean((ys - _increasing_fit(ys)) ** 2)
-    down = np.mean((ys + _increasing_fit(-ys)) ** 2)
-    return float(min(up, down))
-
 
 # ----- the experiments ----------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 Example:
 
->>> from mlscompanion.labs.one_neuron import experiment as one_neuron
+>>> from mlscompanion.labs import one_neuron
 >>> result = one_neuron.run_disc(depths=(1, 8), steps=200)
 >>> plot_disc_regions(result)        # every chain: a half-plane; the ResNet: a blob
 >>> plot_output_along_w(result)      # each chain's output is monotone in z = w.x + b
@@ -20,6 +20,8 @@ from mlscompanion.style import (
     dlpurple,
     grid_predict,
     new_figure,
+    square_frame,
+    two_classes,
 )
 
 __all__ = [
@@ -50,30 +52,15 @@ def _disc_outline(ax, radius):
     ax.plot(radius * np.cos(t), radius * np.sin(t), color=dlmagenta, lw=1.5, ls="--")
 
 
-def _frame(ax, plot_range):
-    ax.set_xlim(*plot_range)
-    ax.set_ylim(*plot_range)
-    ax.set_aspect("equal")
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
-
-
 def plot_disc_data(X, y, radius, plot_range=(-1.2, 1.2)):
     """The disc task: inside (y=1) red crosses, outside blue circles, the disc dashed."""
-    X = np.asarray(X, dtype="float64")
-    inside = np.asarray(y).reshape(-1) > 0.5
-    if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] != inside.shape[0]:
-        raise ValueError(
-            f"`X` must have shape (n, 2) and `y` n labels; got X {X.shape}, y {inside.shape}."
-        )
     fig, axes = new_figure(1, 1, width=4.2, height=4.0)
     ax = axes[0, 0]
-    ax.scatter(X[inside, 0], X[inside, 1], s=12, marker="x", c=dldarkred, label="inside (y=1)")
-    ax.scatter(X[~inside, 0], X[~inside, 1], s=10, marker="o", facecolors="none",
-               edgecolors=dlblue, linewidth=0.8, label="outside (y=0)")
+    inside = two_classes(ax, X, y, ("inside (y=1)", "outside (y=0)"), size=10,
+                          positive_size=12, linewidth=0.8)
     _disc_outline(ax, radius)
-    _frame(ax, plot_range)
-    ax.set_title(f"{len(X)} points, {100 * inside.mean():.0f}% inside the disc")
+    square_frame(ax, plot_range)
+    ax.set_title(f"{len(inside)} points, {100 * inside.mean():.0f}% inside the disc")
     ax.legend(fontsize="small", loc="upper right")
     return fig
 
@@ -104,7 +91,7 @@ def plot_disc_regions(result, names=None, steps=150):
         if 0 < np.mean(zz > 0.5) < 1:
             ax.contour(xx, yy, zz, levels=[0.5], colors=[dldarkred], linewidths=1.5)
         _disc_outline(ax, result.radius)
-        _frame(ax, result.plot_range)
+        square_frame(ax, result.plot_range)
         verdict = ""
         if entry.check is not None:
             verdict = "\nhalf-plane: " + ("yes" if entry.check.is_half_plane else "NO")
@@ -120,7 +107,9 @@ def plot_output_along_w(result, names=None, max_points=3000):
     they fall on ONE monotone curve, crossing 0.5 once: the decision is a
     threshold on z, i.e. a half-plane.
     """
-    from mlscompanion.labs.one_neuron.experiment import PLOT_RANGE, first_preactivation, grid_points
+    from mlscompanion.datasets import grid_points
+    from mlscompanion.labs.one_neuron.experiment import PLOT_RANGE
+    from mlscompanion.labs.one_neuron.half_plane import first_preactivation
 
     _check_disc_result(result)
     chains = [m for m in result.models if m.kind in ("logistic", "chain")]

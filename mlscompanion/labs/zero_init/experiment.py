@@ -282,7 +282,7 @@ def decision_is_half_plane(run, points):
     unit (zeros, constant): such a network IS a width-1 chain (lab 4), so
     its decision region must be a half-plane.
     """
-    from mlscompanion.labs.one_neuron.experiment import is_threshold_split
+    from mlscompanion.labs.one_neuron.half_plane import is_threshold_split
 
     width = run.effective_width["layer1"][-1]
     if width != 1:

@@ -20,6 +20,8 @@ from mlscompanion.style import (
     dlpurple,
     grid_predict,
     new_figure,
+    square_frame,
+    two_classes,
 )
 
 __all__ = ["INIT_COLORS", "plot_circles", "plot_cost", "plot_effective_width",
@@ -42,20 +44,8 @@ def _check_runs(runs):
 
 
 def _points(ax, X, y):
-    X = np.asarray(X, dtype="float64")
-    y = np.asarray(y).reshape(-1) > 0.5
-    if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] != y.shape[0]:
-        raise ValueError(
-            f"`X` must have shape (n, 2) and `y` n labels; got X {X.shape}, y {y.shape}."
-        )
-    ax.scatter(X[y, 0], X[y, 1], s=22, marker="x", c=dldarkred, label="y=1 (inner)")
-    ax.scatter(X[~y, 0], X[~y, 1], s=18, marker="o", facecolors="none",
-               edgecolors=dlblue, linewidth=1, label="y=0 (outer)")
-    ax.set_xlim(*_RANGE)
-    ax.set_ylim(*_RANGE)
-    ax.set_aspect("equal")
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
+    two_classes(ax, X, y, ("y=1 (inner)", "y=0 (outer)"), size=18)
+    square_frame(ax, _RANGE)
 
 
 def plot_circles(X, y):

@@ -30,6 +30,8 @@ import io
 import sys
 import time
 
+from mlscompanion import _validation
+
 __all__ = ["LiveSink", "notebook_mode"]
 
 # IPython shell classes that show rich output: Jupyter's kernel and Colab's.
@@ -85,12 +87,10 @@ class LiveSink:
 
     def __init__(self, interval=1.0, budget=0.03, notebook=None, display=None,
                  dpi=72, clock=time.monotonic, stream=None):
-        if isinstance(interval, bool) or not isinstance(interval, (int, float)) or interval < 0:
-            raise ValueError(
-                f"`interval` must be a number of seconds >= 0. Received: interval={interval!r}")
-        if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not 0 < budget <= 1:
-            raise ValueError(
-                f"`budget` must be a share of the time in (0, 1]. Received: budget={budget!r}")
+        _validation.check_number(interval, "interval", minimum=0,
+                                 what="a number of seconds >= 0")
+        _validation.check_number(budget, "budget", above=0, maximum=1,
+                                 what="a share of the time in (0, 1]")
         self.interval = float(interval)
         self.budget = float(budget)
         self.notebook = notebook_mode() if notebook is None else bool(notebook)
