@@ -25,8 +25,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 
 import mlscompanion as mlc  # noqa: E402
-from mlscompanion.callbacks import NeuronDifferentiation  # noqa: E402
-from mlscompanion.sinks import LiveSink  # noqa: E402
+from mlscompanion.tracker.callback import NeuronDifferentiation  # noqa: E402
+from mlscompanion.tracker.sinks import LiveSink  # noqa: E402
 from timing import ratio  # noqa: E402
 
 

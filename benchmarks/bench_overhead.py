@@ -20,8 +20,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 
 import mlscompanion as mlc  # noqa: E402
-from mlscompanion.record_window import snapshot  # noqa: E402
-from mlscompanion.tracked_layers import describe_layer  # noqa: E402
+from mlscompanion.tracker.record_window import snapshot  # noqa: E402
+from mlscompanion.tracker.layers import describe_layer  # noqa: E402
 from timing import ratio, timed_hooks  # noqa: E402
 
 #: The batch size of every timed fit (Keras' default, written out).
@@ -129,7 +129,7 @@ def main():
         "ties": ("tie constraints, both layers", 1.05,
                  lambda: time_fit(x, y, epochs, tied=True), plain, args.repeats),
         "import": ("import mlscompanion (+core modules)", 1.05, lambda: time_import(
-            "import mlscompanion.callbacks, mlscompanion.constraints, mlscompanion.initializers, "
+            "import mlscompanion.tracker.callback, mlscompanion.constraints, mlscompanion.initializers, "
             "mlscompanion.tying, mlscompanion.seeding", n), lambda: time_import("import keras", n), n),
     }
     chosen = list(variants) if args.only is None else args.only.split(",")

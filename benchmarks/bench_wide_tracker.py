@@ -22,7 +22,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from mlscompanion.unit_figures import UnitFigures  # noqa: E402
+from mlscompanion.tracker.figures import UnitFigures  # noqa: E402
 
 
 def layer_weights(width, features=784, identical=False):

@@ -9,9 +9,9 @@ Example:
 
 ``import mlscompanion`` registers every initializer and constraint with
 Keras (so ``keras.models.load_model(path, safe_mode=True)`` restores models
-that use them) and costs little more than ``import keras``; the other
-submodules and functions load on first use. The ``mlscompanion`` command
-imports Keras only for the subcommands that need it.
+that use them) as soon as Keras is imported, and imports nothing heavy
+itself; the other submodules and functions load on first use. The
+``mlscompanion`` command imports Keras only for the subcommands that need it.
 """
 
 import importlib
@@ -21,9 +21,8 @@ import sys
 __version__ = "0.1.0"
 
 
-# Modules run as programs (``python -m``) that must not pay for Keras at
-# start: the command, and the snippet check's per-run bootstrap, which
-# imports Keras only if the snippet does.
+# Modules run as programs (``python -m``) whose output learners paste: the
+# command, and the snippet check's per-run bootstrap.
 _PROGRAMS = ("mlscompanion", "mlscompanion.cli", "mlscompanion.snippets._bootstrap")
 
 
@@ -42,12 +41,15 @@ if _started_as_the_command():
     # Keep TensorFlow's C++ start-up chatter out of what learners paste: this
     # must be set before anything imports Keras (and so TensorFlow).
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-else:
-    # Registers the classes with Keras; these two modules need only Keras.
-    from mlscompanion import constraints, initializers  # noqa: E402,F401
+
+# Registers the initializers and constraints with Keras, now if Keras is
+# imported, else as soon as it is; never imports Keras itself.
+from mlscompanion._registration import register_when_keras_loads  # noqa: E402
+
+register_when_keras_loads()
 
 _SUBMODULES = {
-    "callbacks", "constraints", "datasets", "initializers", "experiments",
+    "callbacks", "constraints", "datasets", "initializers", "tracker", "sinks",
     "plotting", "snippets", "labs", "models", "similarity", "seeding",
     "tying", "demo", "cli",
 }

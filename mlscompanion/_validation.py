@@ -14,6 +14,45 @@ def _is_int(value):
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
+def fail(name, value, what, error=ValueError):
+    """Raise ``error`` in the package's one message format.
+
+    >>> fail("tol", -1, "a number >= 0")
+    ValueError: `tol` must be a number >= 0. Received: tol=-1
+    """
+    raise error(f"`{name}` must be {what}. Received: {name}={value!r}")
+
+
+def _is_real(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def check_number(value, name, above=None, minimum=None, below=None, maximum=None, what=None):
+    """Return ``value`` as a float if it is a real number (not a bool) in range, else raise.
+
+    ``above``/``below`` are open bounds, ``minimum``/``maximum`` closed ones;
+    ``what`` words the expectation (default: from the bounds).
+    """
+    ok = _is_real(value) and not (
+        (above is not None and not value > above) or (minimum is not None and not value >= minimum)
+        or (below is not None and not value < below) or (maximum is not None and not value <= maximum))
+    if not ok:
+        if what is None:
+            bounds = [f"{sign} {bound}" for sign, bound in
+                      ((">", above), (">=", minimum), ("<", below), ("<=", maximum))
+                      if bound is not None]
+            what = " ".join(["a number", " and ".join(bounds)]).strip()
+        fail(name, value, what)
+    return float(value)
+
+
+def check_choice(value, name, choices, what=None):
+    """Return ``value`` if it is one of ``choices``, else raise ValueError."""
+    if value not in choices:
+        fail(name, value, what or f"one of {tuple(choices)}")
+    return value
+
+
 def check_int(value, name, minimum=1):
     """Return ``value`` as an int if it is an integer >= ``minimum``, else raise.
 
@@ -21,8 +60,7 @@ def check_int(value, name, minimum=1):
     the value and the bound.
     """
     if not _is_int(value) or value < minimum:
-        what = "a positive int" if minimum == 1 else f"an int >= {minimum}"
-        raise ValueError(f"`{name}` must be {what}. Received: {name}={value!r}")
+        fail(name, value, "a positive int" if minimum == 1 else f"an int >= {minimum}")
     return int(value)
 
 

@@ -52,10 +52,9 @@ def _tie_plan(groups, size):
 
 #: A tie whose result has at most this many runs along the axis (untied
 #: positions, or positions that take one group's mean) is put together from
-#: slices; one with more is one gather. On two CPU cores, TieUnits([[0, 1],
-#: [2, 3]]) on three Dense(1024) made a plain TF train step 1.27x slower
-#: with the gather, 1.05x with the slices (benchmarks/bench_constraint_step.py);
-#: many runs would mean many small ops per step.
+#: slices; one with more is one gather. A few slices cost a train step less
+#: than a gather over the whole kernel (benchmarks/bench_constraint_step.py
+#: measures both); many runs would mean many small ops per step.
 SLICE_RUNS = 64
 
 

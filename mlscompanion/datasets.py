@@ -10,7 +10,7 @@ Example:
 
 import numpy as np
 
-from mlscompanion._validation import check_int
+from mlscompanion._validation import check_int, check_number
 
 __all__ = [
     "load_coffee_data",
@@ -65,8 +65,7 @@ def normalize_coffee(X):
 
 def tile_like_lab(X, y, reps=1000):
     """Repeat the data ``reps`` times, as the lab does (``np.tile``) to get more steps per epoch."""
-    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
-        raise ValueError(f"`reps` must be a positive int. Received: reps={reps!r}")
+    reps = check_int(reps, "reps")
     return np.tile(X, (reps, 1)), np.tile(y, (reps, 1))
 
 
@@ -86,10 +85,8 @@ def make_circles(n_samples=300, noise=0.05, factor=0.8, seed=1):
     Returns ``X`` (n, 2) and ``y`` (n, 1), float32.
     """
     n_samples = check_int(n_samples, "n_samples", 2)
-    if not (isinstance(noise, (int, float)) and noise >= 0):
-        raise ValueError(f"`noise` must be a number >= 0. Received: noise={noise!r}")
-    if not (isinstance(factor, (int, float)) and 0 < factor < 1):
-        raise ValueError(f"`factor` must be in (0, 1). Received: factor={factor!r}")
+    check_number(noise, "noise", minimum=0)
+    check_number(factor, "factor", above=0, below=1, what="in (0, 1)")
     rng = np.random.default_rng(seed)
     n_out = n_samples // 2
     n_in = n_samples - n_out
@@ -130,8 +127,7 @@ def make_disc(n=1000, seed=0, radius=DISC_RADIUS):
     Returns ``X`` (n, 2) and ``y`` (n, 1), float32.
     """
     n = check_int(n, "n", 2)
-    if not (isinstance(radius, (int, float)) and radius > 0):
-        raise ValueError(f"`radius` must be a number > 0. Received: radius={radius!r}")
+    check_number(radius, "radius", above=0)
     rng = np.random.default_rng(seed)
     X = rng.uniform(-1.0, 1.0, size=(n, 2))
     y = (np.linalg.norm(X, axis=1) < radius).astype("float32").reshape(-1, 1)
@@ -140,7 +136,7 @@ def make_disc(n=1000, seed=0, radius=DISC_RADIUS):
 
 def grid_points(x_range=(-1.0, 1.0), y_range=(-1.0, 1.0), steps=101):
     """The ``steps x steps`` grid as an (steps*steps, 2) float32 array (row by row, x
-    fastest; ``plotting.style.grid_predict`` evaluates a model on it)."""
+    fastest; ``mlscompanion.style.grid_predict`` evaluates a model on it)."""
     steps = check_int(steps, "steps", 2)
     xx, yy = np.meshgrid(np.linspace(*x_range, steps), np.linspace(*y_range, steps))
     return np.column_stack([xx.ravel(), yy.ravel()]).astype("float32")

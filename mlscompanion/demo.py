@@ -11,7 +11,7 @@ constraints (from the first optimizer step on) and never differentiates.
 
 import os
 
-from mlscompanion.experiments.identical_neurons import (
+from mlscompanion.labs.identical_neurons.experiment import (
     WEIGHT_NAMES,
     DemoResult,
     train_forum_network,
@@ -57,7 +57,7 @@ def run(epochs=10, out="demo_out", seed=1234, perturbation=0.05, reps=100, verbo
     result = DemoResult(tied=tied, untied=untied, seed=seed, perturbation=perturbation)
     echo("")
     echo(format_report(result))
-    from mlscompanion.plotting import plot_tied_vs_untied
+    from mlscompanion.labs.identical_neurons.figures import plot_tied_vs_untied
 
     path = os.path.join(out, "tied_vs_untied.png")
     plot_tied_vs_untied(result).savefig(path, dpi=110)

@@ -16,6 +16,8 @@ weights serve other inputs too) cannot say which weights to tie, and raises.
 import keras
 from keras import tree
 
+from mlscompanion import _internals
+
 __all__ = ["next_layer", "CONV"]
 
 CONV = (keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D)
@@ -91,7 +93,7 @@ def _later_layers(model, layer):
 def _calls(layer):
     """Each call of ``layer`` in a functional graph (Keras' nodes; Keras has no
     public way to list them: ``layer.input`` and ``.output`` are the first call's)."""
-    return layer._inbound_nodes
+    return _internals.layer_calls(layer)
 
 
 def _cannot_follow_graph(layer, why):

@@ -14,12 +14,13 @@ Example:
 import hashlib
 import os
 import platform
-import sys
 import warnings
 from dataclasses import dataclass, field
 
 import keras
 import numpy as np
+
+from mlscompanion import _internals, _validation
 
 __all__ = [
     "set_seed",
@@ -33,15 +34,13 @@ __all__ = [
 
 
 def _check_seed(seed):
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+    if not _validation._is_int(seed):  # the type too: "1234" and 1234 print alike
         raise ValueError(
             f"`seed` must be an integer such as 1234. Received: seed={seed!r} "
             f"of type {type(seed).__name__}."
         )
     if not 0 <= int(seed) < 2**32:
-        raise ValueError(
-            f"`seed` must be between 0 and 2**32 - 1. Received: seed={seed}."
-        )
+        _validation.fail("seed", seed, "between 0 and 2**32 - 1")
     return int(seed)
 
 
@@ -69,10 +68,7 @@ def set_seed(seed, deterministic=True):
     """
     seed = _check_seed(seed)
     if not isinstance(deterministic, bool):
-        raise ValueError(
-            f"`deterministic` must be True or False. Received: "
-            f"deterministic={deterministic!r}"
-        )
+        _validation.fail("deterministic", deterministic, "True or False")
     if deterministic:
         _enable_determinism(keras.backend.backend())
     keras.utils.set_random_seed(seed)
@@ -122,14 +118,7 @@ def _jax_started():
 
     Checked without starting them: ``jax.devices()`` would start them.
     """
-    if "jax" not in sys.modules:
-        return False
-    try:
-        from jax._src import xla_bridge
-
-        return bool(xla_bridge._backends)
-    except (ImportError, AttributeError):
-        return None
+    return _internals.jax_backends_started()
 
 
 def _xla_flag_set(flags=None):
@@ -164,17 +153,11 @@ def _enable_jax_determinism():
 
 
 def _keras_seed():
-    from keras.src.backend.common import global_state
-
-    return global_state.get_global_attribute("global_random_seed")
+    return _internals.keras_global_seed()
 
 
 def _tf_seed():
-    if "tensorflow" not in sys.modules:
-        return None
-    from tensorflow.python.eager import context
-
-    return context.global_seed()
+    return _internals.tf_global_seed()
 
 
 _SWITCHES = {
@@ -199,9 +182,7 @@ def determinism_enabled():
     """
     backend = keras.backend.backend()
     if backend == "tensorflow":
-        from tensorflow.python.framework import config
-
-        return bool(config.is_op_determinism_enabled())
+        return _internals.tf_op_determinism_enabled()
     if backend == "torch":
         import torch
 
@@ -323,13 +304,8 @@ def fingerprint(model, decimals=None):
     >>> mlscompanion.fingerprint(model)             # e.g. '3f9a1c0b7d2e4a61'
     >>> mlscompanion.fingerprint(model, decimals=4)
     """
-    if decimals is not None and (
-        isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0
-    ):
-        raise ValueError(
-            f"`decimals` must be None or a non-negative int. Received: "
-            f"decimals={decimals!r}"
-        )
+    if decimals is not None and not (_validation._is_int(decimals) and decimals >= 0):
+        _validation.fail("decimals", decimals, "None or a non-negative int")
     weights = _weights_of(model)
     digest = hashlib.sha256()
     for array in weights:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import mlscompanion as mlc
-from mlscompanion.callbacks import NeuronDifferentiation, describe_units
+from mlscompanion.tracker.callback import NeuronDifferentiation, describe_units
 from mlscompanion.constraints import TieEntries, TieInputs, TieUnits
 from mlscompanion.datasets import grid_points, make_circles, make_disc, normalize_coffee, tile_like_lab
 from mlscompanion.initializers import FromArray, IdenticalUnits, TiedUnits

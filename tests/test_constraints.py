@@ -80,7 +80,7 @@ def test_tied_units_stay_exactly_equal_after_adam_training():
 
 
 def test_untied_perturbed_start_ends_with_effective_width_2():
-    from mlscompanion.experiments.identical_neurons import train_forum_network
+    from mlscompanion.labs.identical_neurons.experiment import train_forum_network
 
     run = train_forum_network(tied=False, perturbation=0.05, epochs=3, reps=10)
     assert run.effective_width == 2

@@ -18,7 +18,7 @@ import keras
 import pytest
 
 import mlscompanion as mlc
-from mlscompanion.callbacks import RECORD_FIELDS, NeuronDifferentiation
+from mlscompanion.tracker.callback import RECORD_FIELDS, NeuronDifferentiation
 
 EPOCHS = 4
 STEPS_PER_EPOCH = 7  # 200 rows, batch 32

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import mlscompanion as mlc
-from mlscompanion import callbacks
-from mlscompanion.jax_state import JaxStateReader, state_reader
+from mlscompanion.tracker import callback as callbacks
+from mlscompanion.tracker.jax_state import JaxStateReader, state_reader
 from tests.helpers import coffee
 
 on_jax = pytest.mark.skipif(keras.backend.backend() != "jax",

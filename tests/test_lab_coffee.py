@@ -7,8 +7,8 @@ import pytest
 from matplotlib.figure import Figure
 
 from mlscompanion import datasets
-from mlscompanion.experiments import coffee
-from mlscompanion.plotting import plot_coffee_data, plot_coffee_decision, plot_coffee_units
+from mlscompanion.labs.coffee import experiment as coffee
+from mlscompanion.labs.coffee.figures import plot_coffee_data, plot_coffee_decision, plot_coffee_units
 
 MEAN = [218.7, 13.4]
 VARIANCE = [1597.0, 1.27]

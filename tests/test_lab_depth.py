@@ -10,7 +10,7 @@ sawtooth 3,000 steps, x^2 1,000) in slow tests.
 import numpy as np
 import pytest
 
-from mlscompanion.experiments import depth
+from mlscompanion.labs import depth
 
 
 def test_two_linear_layers_are_one_matrix():

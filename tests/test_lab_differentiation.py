@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import mlscompanion as mlc
-from mlscompanion.experiments import differentiation as dif
+from mlscompanion.labs.differentiation import experiment as dif
 
 pytestmark = pytest.mark.tf_only
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import mlscompanion as mlc
-from mlscompanion.experiments import identical_neurons as idn
+from mlscompanion.labs.identical_neurons import experiment as idn
 
 pytestmark = pytest.mark.tf_only
 

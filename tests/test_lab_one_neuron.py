@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from mlscompanion.experiments import one_neuron
+from mlscompanion.labs import one_neuron
 
 TARGETS = ("cbrt", "abs")  # the notebook's two regression targets
 

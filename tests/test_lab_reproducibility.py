@@ -6,8 +6,8 @@ import pytest
 import mlscompanion
 from matplotlib.figure import Figure
 
-from mlscompanion.experiments import reproducibility as rep
-from mlscompanion.plotting import plot_reproducibility
+from mlscompanion.labs.reproducibility import experiment as rep
+from mlscompanion.labs.reproducibility.figures import plot_reproducibility
 
 
 @pytest.fixture(scope="module")

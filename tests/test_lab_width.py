@@ -5,7 +5,7 @@ notebook's quick budget (widths 1, 4, 16; 300 full-batch steps each), and the
 import numpy as np
 import pytest
 
-from mlscompanion.experiments import width
+from mlscompanion.labs.width import experiment as width
 
 pytestmark = pytest.mark.slow
 
@@ -107,9 +107,9 @@ def test_sample_1d_and_wave():
         (lambda: width.unit_contributions([np.ones((1, 2))], [0.0]), "weights"),
         (lambda: width.unit_contributions(
             [np.ones((2, 2)), np.ones(2), np.ones((2, 1)), np.ones(1)], [0.0]), "shapes"),
-        (lambda: width.fit_full_batch(width.sigmoid_layer_model(2), np.zeros((4, 1)),
+        (lambda: width.fit_regression(width.sigmoid_layer_model(2), np.zeros((4, 1)),
                                       np.zeros((3, 1)), epochs=1), "rows"),
-        (lambda: width.fit_full_batch(width.sigmoid_layer_model(2), np.zeros((4, 1)),
+        (lambda: width.fit_regression(width.sigmoid_layer_model(2), np.zeros((4, 1)),
                                       np.zeros((4, 1)), epochs=0), "epochs"),
     ],
 )

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from mlscompanion.experiments import zero_init
+from mlscompanion.labs.zero_init import experiment as zero_init
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 """Every lab notebook runs top to bottom in quick mode (the labs' own claims are
-asserted cheaply in tests/test_lab_*.py through mlscompanion.experiments)."""
+asserted cheaply in tests/test_lab_*.py through mlscompanion.labs)."""
 
 import json
 

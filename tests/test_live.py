@@ -13,8 +13,8 @@ import keras
 import pytest
 
 import mlscompanion as mlc
-from mlscompanion.callbacks import NeuronDifferentiation
-from mlscompanion.sinks.live import LiveSink, notebook_mode
+from mlscompanion.tracker.callback import NeuronDifferentiation
+from mlscompanion.tracker.sinks.live import LiveSink, notebook_mode
 from tests.helpers import coffee
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -206,8 +206,8 @@ JAX_SCRIPT = """
 import sys
 import keras, numpy as np
 import mlscompanion as mlc
-from mlscompanion.callbacks import NeuronDifferentiation
-from mlscompanion.sinks import LiveSink
+from mlscompanion.tracker.callback import NeuronDifferentiation
+from mlscompanion.tracker.sinks import LiveSink
 from tests.helpers import coffee
 from tests.test_live import FakeClock, FakeDisplay
 x, y = coffee(reps=1)

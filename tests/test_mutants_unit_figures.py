@@ -8,7 +8,8 @@ import keras
 import numpy as np
 import pytest
 
-from mlscompanion.unit_figures import UnitFigures, describe_units
+from mlscompanion.tracker.describe import describe_units
+from mlscompanion.tracker.figures import UnitFigures
 from tests.test_unit_figures import RTOL, oracle
 
 

@@ -8,8 +8,8 @@ import pytest
 from matplotlib.figure import Figure
 
 import mlscompanion as mlc
-from mlscompanion.callbacks import NeuronDifferentiation
-from mlscompanion.plotting.units import animate_units, distance_matrix, plot_units
+from mlscompanion.tracker.callback import NeuronDifferentiation
+from mlscompanion.tracker.units_plot import animate_units, distance_matrix, plot_units
 from tests.helpers import coffee
 
 

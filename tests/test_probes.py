@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from mlscompanion.callbacks import NeuronDifferentiation
+from mlscompanion.tracker.callback import NeuronDifferentiation
 from tests.test_unit_figures import RTOL, oracle
 
 RNG = np.random.default_rng(11)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mlscompanion.record_log import RecordLog
+from mlscompanion.tracker.record_log import RecordLog
 
 
 def record(step, layer="layer1"):

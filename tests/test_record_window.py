@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 import mlscompanion as mlc
-from mlscompanion import record_window
-from mlscompanion.callbacks import NeuronDifferentiation
-from mlscompanion.record_window import RecordWindow, snapshot
-from mlscompanion.unit_figures import UnitFigures
+from mlscompanion.tracker import record_window
+from mlscompanion.tracker.callback import NeuronDifferentiation
+from mlscompanion.tracker.record_window import RecordWindow, snapshot
+from mlscompanion.tracker.figures import UnitFigures
 from tests.helpers import coffee
 
 #: The backends that keep copies unless a test says otherwise.

@@ -76,7 +76,7 @@ def test_plain_import_restores_a_saved_model_in_a_fresh_process(fresh_load, name
 
 @pytest.mark.slow
 def test_plain_import_loads_only_the_light_modules(fresh_load):
-    heavy = {"mlscompanion.callbacks", "mlscompanion.snippets", "mlscompanion.experiments",
+    heavy = {"mlscompanion.tracker", "mlscompanion.tracker.callback", "mlscompanion.snippets",
              "mlscompanion.plotting", "mlscompanion.labs"}
     assert "mlscompanion.constraints" in fresh_load["submodules"]
     assert not heavy & set(fresh_load["submodules"])
@@ -102,9 +102,11 @@ def test_the_console_script_quiets_tensorflow_before_keras_is_imported():
             "print('keras' in sys.modules, os.environ.get('TF_CPP_MIN_LOG_LEVEL'))")
     assert run_python("-c", code).stdout.split() == ["False", "3"]
     show = "; print('keras' in sys.modules, os.environ.get('TF_CPP_MIN_LOG_LEVEL'))"
-    plain = run_python("-c", "import os, sys, mlscompanion" + show).stdout.split()
+    plain = run_python("-c", "import os, sys, mlscompanion, keras" + show).stdout.split()
     keras_alone = run_python("-c", "import os, sys, keras" + show).stdout.split()
     assert plain == keras_alone  # a library import leaves the log level to the user (and Keras)
+    alone = run_python("-c", "import os, sys, mlscompanion" + show).stdout.split()
+    assert alone == ["False", "None"]  # no Keras: its classes register when Keras comes
 
 
 @pytest.mark.parametrize("argv, orig_argv, expected", [

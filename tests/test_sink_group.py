@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from mlscompanion.records import FIGURE_FIELDS
-from mlscompanion.sinks import CSVSink, LiveSink, SinkGroup, read_csv
+from mlscompanion.tracker.records import FIGURE_FIELDS
+from mlscompanion.tracker.sinks import CSVSink, LiveSink, SinkGroup, read_csv
 
 
 def record(step, layer="layer1"):
@@ -149,7 +149,7 @@ def test_check_rejects_options_no_sink_can_take():
 
 
 def test_the_tracker_reads_back_what_the_group_wrote(tmp_path):
-    from mlscompanion.callbacks import NeuronDifferentiation
+    from mlscompanion.tracker.callback import NeuronDifferentiation
 
     path = tmp_path / "units.csv"
     SinkGroup().open_csv(path).send([record(0), record(4)])

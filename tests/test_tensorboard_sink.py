@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import mlscompanion as mlc
-from mlscompanion.callbacks import NeuronDifferentiation
+from mlscompanion.tracker.callback import NeuronDifferentiation
 from tests.helpers import coffee
 
 pytest.importorskip("tensorboard")
@@ -18,7 +18,7 @@ pytest.importorskip("tensorboard")
 from tensorboard.backend.event_processing import event_accumulator  # noqa: E402
 from tensorboard.util import tensor_util  # noqa: E402
 
-from mlscompanion.sinks.tensorboard import SCALAR_FIELDS, TensorBoardSink  # noqa: E402
+from mlscompanion.tracker.sinks.tensorboard import SCALAR_FIELDS, TensorBoardSink  # noqa: E402
 
 
 def read_back(folder):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import mlscompanion as mlc
-from mlscompanion.callbacks import RECORD_FIELDS, NeuronDifferentiation
+from mlscompanion.tracker.callback import RECORD_FIELDS, NeuronDifferentiation
 from tests.helpers import coffee, issue_model
 
 

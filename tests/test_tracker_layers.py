@@ -3,7 +3,7 @@ EinsumDense, recurrent layers, and layers inside nested models.
 
 Each notion of unit is checked against the NumPy oracle of
 tests/test_unit_figures.py, fed with a units matrix built here with plain
-indexing from the definition in ``mlscompanion.tracked_layers``.
+indexing from the definition in ``mlscompanion.tracker.layers``.
 """
 
 import warnings
@@ -12,8 +12,8 @@ import keras
 import numpy as np
 import pytest
 
-from mlscompanion.callbacks import NeuronDifferentiation
-from mlscompanion.tracked_layers import describe_layer
+from mlscompanion.tracker.callback import NeuronDifferentiation
+from mlscompanion.tracker.layers import describe_layer
 from tests.test_unit_figures import RTOL, oracle
 
 FIGURES = ("rms_distance", "min_distance", "mean_distance", "max_distance",

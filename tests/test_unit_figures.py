@@ -13,11 +13,11 @@ import keras
 import numpy as np
 import pytest
 
-from mlscompanion import callbacks as callbacks_module
-from mlscompanion import record_window
-from mlscompanion.callbacks import NeuronDifferentiation
-from mlscompanion import unit_figures
-from mlscompanion.unit_figures import SCALARS, UnitFigures
+from mlscompanion.tracker import callback as callbacks_module
+from mlscompanion.tracker import record_window
+from mlscompanion.tracker.callback import NeuronDifferentiation
+from mlscompanion.tracker import figures as unit_figures
+from mlscompanion.tracker.figures import SCALARS, UnitFigures
 from tests.helpers import coffee
 
 RTOL = 1e-4
@@ -350,7 +350,7 @@ def test_a_sample_describes_only_the_chosen_units():
 
 
 def test_describe_units_defaults_and_conv_kernels():
-    from mlscompanion.unit_figures import describe_units
+    from mlscompanion.tracker.describe import describe_units
 
     rng = np.random.default_rng(13)
     conv = rng.normal(size=(3, 3, 2, 4)).astype("float32")

@@ -3,7 +3,7 @@
 Usage (from the repository root, with the test extras and ``mutmut>=3.8``):
 
     python tools/mutation_score.py                      # every module, then the table
-    python tools/mutation_score.py unit_figures tying   # some modules
+    python tools/mutation_score.py tracker.figures tying   # some modules
     python tools/mutation_score.py --report             # the table from the last run
 
 mutmut copies the package into ``./mutants`` (git-ignored), makes one mutant
@@ -36,15 +36,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = ("unit_figures", "initializers", "constraints", "tying", "seeding", "record_window",
-           "next_layer", "devices")
+MODULES = ("tracker.figures", "tracker.describe", "initializers", "constraints", "tying",
+           "seeding", "tracker.record_window", "next_layer", "devices")
 DOC = ROOT / "docs" / "testing.md"
 # mutmut's exit codes, by outcome (mutmut/stats.py)
 KILLED = {1, 3, 37}
 TIMEOUT = {-24, 24, 152, 255, 36}
 SURVIVED = {0}
 NO_TESTS = {5, 33}
-MUTANT = re.compile(r"`(mlscompanion\.(\w+)\.\w+__mutmut_\d+)`")
+MUTANT = re.compile(r"`(mlscompanion\.([\w.]+)\.\w+__mutmut_\d+)`")
 
 
 def mutation_env():
@@ -73,7 +73,7 @@ def listed(heading):
 
 def results(module):
     """{mutant name: exit code} of the last run on ``module``."""
-    meta = ROOT / "mutants" / "mlscompanion" / f"{module}.py.meta"
+    meta = ROOT / "mutants" / "mlscompanion" / f"{module.replace('.', '/')}.py.meta"
     if not meta.exists():
         return {}
     return json.loads(meta.read_text())["exit_code_by_key"]
@@ -110,7 +110,7 @@ def keep_kills(before):
     runs), so ``--survivors`` puts those verdicts back.
     """
     for module, old in before.items():
-        meta = ROOT / "mutants" / "mlscompanion" / f"{module}.py.meta"
+        meta = ROOT / "mutants" / "mlscompanion" / f"{module.replace('.', '/')}.py.meta"
         if not old or not meta.exists():
             continue
         data = json.loads(meta.read_text())
@@ -149,7 +149,7 @@ def table(modules):
             else:  # interrupted, suspicious, segfault
                 count["other"] += 1
                 missed.append(name)
-        stale += [name for name in {**equivalent, **elsewhere} if name.split(".")[1] == module
+        stale += [name for name in {**equivalent, **elsewhere} if name.rsplit(".", 1)[0] == f"mlscompanion.{module}"
                   and codes.get(name, "missing") not in SURVIVED | NO_TESTS | {None}]
         scored = len(checked) - count["equivalent"]
         killed = count["killed"] + count["timeout"]

@@ -63,7 +63,7 @@ def _no_fresh_processes():
 
 @pytest.fixture(autouse=True)
 def _fresh_compiled_figures():
-    from mlscompanion import unit_figures
+    from mlscompanion.tracker import figures as unit_figures
 
     unit_figures._COMPILED.clear()
     yield

@@ -1,17 +1,18 @@
-"""Course-style figures (the lab colours), NumPy-2 safe, grids evaluated in one call.
+"""Every figure of the course in one namespace (``mlc.plotting.plot_units``).
 
-Every function returns a matplotlib ``Figure`` and uses no pyplot state, so
-it works the same in a notebook, a script and a headless test.
+Each lab's figures live with the lab (``mlscompanion.labs.<lab>.figures``)
+and the tracker's with the tracker; this module gathers them for notebooks.
+Every function returns a matplotlib ``Figure`` and uses no pyplot state.
 """
 
-from mlscompanion.plotting.style import *  # noqa: F401,F403
-from mlscompanion.plotting.tracker import *  # noqa: F401,F403
-from mlscompanion.plotting.units import *  # noqa: F401,F403
-from mlscompanion.plotting.identical import *  # noqa: F401,F403
-from mlscompanion.plotting.coffee import *  # noqa: F401,F403
-from mlscompanion.plotting.zero_init import *  # noqa: F401,F403
-from mlscompanion.plotting.one_neuron import *  # noqa: F401,F403
-from mlscompanion.plotting.width import *  # noqa: F401,F403
-from mlscompanion.plotting.depth import *  # noqa: F401,F403
-from mlscompanion.plotting.differentiation import *  # noqa: F401,F403
-from mlscompanion.plotting.reproducibility import *  # noqa: F401,F403
+from mlscompanion.style import *  # noqa: F401,F403
+from mlscompanion.tracker.plots import *  # noqa: F401,F403
+from mlscompanion.tracker.units_plot import *  # noqa: F401,F403
+from mlscompanion.labs.coffee.figures import *  # noqa: F401,F403
+from mlscompanion.labs.identical_neurons.figures import *  # noqa: F401,F403
+from mlscompanion.labs.zero_init.figures import *  # noqa: F401,F403
+from mlscompanion.labs.one_neuron.figures import *  # noqa: F401,F403
+from mlscompanion.labs.width.figures import *  # noqa: F401,F403
+from mlscompanion.labs.depth.figures import *  # noqa: F401,F403
+from mlscompanion.labs.differentiation.figures import *  # noqa: F401,F403
+from mlscompanion.labs.reproducibility.figures import *  # noqa: F401,F403

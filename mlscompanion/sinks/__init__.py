@@ -1,23 +1,11 @@
-"""Where ``NeuronDifferentiation`` records go as they are fetched.
+"""``mlscompanion.sinks``: the tracker's sinks under their public path.
 
-Example:
+They live in ``mlscompanion.tracker.sinks``; this module keeps the names
+learners import working.
 
+>>> from mlscompanion.sinks import CSVSink
 >>> sink = CSVSink("units.csv")
->>> sink.send(records)      # a list of record dicts
->>> sink.flush()            # an epoch ended
->>> sink.close()            # training ended
-
-Each sink is a small class with ``send(records)``, ``flush()`` and
-``close()``, in the manner of livelossplot's outputs: adding a sink touches
-one new module and ``SinkGroup``. ``CSVSink`` writes a file, ``TensorBoardSink`` event files
-(needs the ``tensorboard`` package, imported only when one is made) and
-``LiveSink`` a figure that updates in place in a notebook. ``SinkGroup``
-holds a tracker's sinks and hands each fetched record to all of them.
 """
 
-from mlscompanion.sinks.csv_file import CSVSink, read_csv
-from mlscompanion.sinks.group import SinkGroup
-from mlscompanion.sinks.live import LiveSink, notebook_mode
-from mlscompanion.sinks.tensorboard import TensorBoardSink
-
-__all__ = ["CSVSink", "read_csv", "LiveSink", "notebook_mode", "SinkGroup", "TensorBoardSink"]
+from mlscompanion.tracker.sinks import *  # noqa: F401,F403
+from mlscompanion.tracker.sinks import __all__  # noqa: F401

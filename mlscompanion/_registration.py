@@ -1,0 +1,56 @@
+"""Register the package's Keras classes as soon as Keras is there.
+
+``keras.models.load_model(path, safe_mode=True)`` finds the initializers and
+constraints of a saved model only once their modules ran (they register
+themselves). ``import mlscompanion`` makes sure they do, without importing
+Keras itself (the ``mlscompanion`` command starts without it):
+
+>>> import mlscompanion, keras        # either order
+>>> keras.models.load_model("tied.keras", safe_mode=True)
+
+If Keras is imported already, the two modules are imported at once;
+otherwise a finder on ``sys.meta_path`` imports them right after the
+``keras`` package first finishes executing.
+"""
+
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+
+__all__ = ["register_when_keras_loads"]
+
+REGISTERING_MODULES = ("mlscompanion.constraints", "mlscompanion.initializers")
+
+
+def _register(_keras=None):
+    for name in REGISTERING_MODULES:
+        importlib.import_module(name)
+
+
+class _AfterKeras(importlib.abc.MetaPathFinder):
+    """Runs ``_register`` right after ``keras`` first executes; then leaves."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "keras":
+            return None
+        sys.meta_path.remove(self)  # once is enough, and no recursion below
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        exec_module = spec.loader.exec_module
+
+        def exec_then_register(module):
+            exec_module(module)
+            _register(module)
+
+        spec.loader.exec_module = exec_then_register
+        return spec
+
+
+def register_when_keras_loads():
+    """Register now if Keras is imported, else as soon as it is."""
+    if "keras" in sys.modules:
+        _register()
+    elif not any(isinstance(finder, _AfterKeras) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _AfterKeras())

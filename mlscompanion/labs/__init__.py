@@ -1,0 +1,26 @@
+"""The labs: one package per lab, beside the runner of their notebooks.
+
+Each lab ``labs/NN_name.ipynb`` has a package here holding its computation
+(``experiment.py``) and its figures (``figures.py``); the package exports
+both, so a notebook needs one import:
+
+>>> from mlscompanion.labs import coffee
+>>> run = coffee.train_coffee_network(epochs=10)
+>>> mlscompanion.labs.run_lab("coffee_roasting", quick=True, out="labs_out")
+
+Labs use the core and the tracker; nothing below imports a lab.
+"""
+
+from mlscompanion.labs.runner import (
+    QUICK_ENV,
+    Lab,
+    cli_main,
+    find_lab,
+    labs_dir,
+    list_labs,
+    quick_mode,
+    run_lab,
+)
+
+__all__ = ["Lab", "labs_dir", "list_labs", "find_lab", "run_lab", "quick_mode", "QUICK_ENV",
+           "cli_main"]
