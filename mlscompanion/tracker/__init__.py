@@ -1,0 +1,1 @@
+"""The tracker: the callback, its figures, its pictures (unit maps)."""
