@@ -6,7 +6,8 @@ import pytest
 
 import mlscompanion as mlc
 from mlscompanion.tracker.maps_figure import plot_unit_maps
-from mlscompanion.tracker.unit_maps import UnitMapper, UnitMapRecorder, unit_maps
+from mlscompanion.tracker.map_recorder import UnitMapRecorder
+from mlscompanion.tracker.unit_maps import UnitMapper, unit_maps
 
 
 def _data(n=64, width=3, seed=0):
@@ -218,3 +219,10 @@ def test_recorder_keeps_maps_per_step():
     assert np.array_equal(tiles, first) and xs.shape == (4,)
     assert not np.array_equal(recorder.unit_maps("h")[0], first)
     assert recorder.plot(step=10).axes
+
+
+def test_labels_of_the_wrong_length_are_named():
+    x, y = _data(width=2)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match="`y` must hold one label per row"):
+        UnitMapper(model, x, y[:-1])

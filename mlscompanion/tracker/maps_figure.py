@@ -27,7 +27,7 @@ import numpy as np
 
 from mlscompanion.plotting.style import dldarkred, dlpurple
 
-__all__ = ["plot_unit_maps", "PLAYGROUND_COLORS", "playground_cmap", "display_values"]
+__all__ = ["plot_unit_maps", "animate_unit_maps", "PLAYGROUND_COLORS", "playground_cmap", "display_values"]
 
 PLAYGROUND_COLORS = ("#f59322", "#e8eaeb", "#0877bd")
 _SIGMOID_LIKE = ("sigmoid", "hard_sigmoid")
@@ -243,3 +243,44 @@ def _footer(fig, bg, layout, maps, cmap):
         shown = ", ".join(held[:6]) + (" ..." if len(held) > 6 else "")
         note += f"\nheld: {shown}"
     bg.text(2.4, 0.45, note, fontsize=6.5, va="top", color="#444444")
+
+
+def animate_unit_maps(maps_list, path, fps=2, max_frames=60, dpi=72, **kwargs):
+    """Write a GIF of ``plot_unit_maps`` over training; returns ``path``.
+
+    ``maps_list``: ``UnitMaps`` oldest first (at most ``max_frames``, evenly
+    spread, are drawn). Each frame is the whole figure, drawn with Pillow.
+
+    Example:
+
+    >>> animate_unit_maps([maps_0, maps_1, maps_2], "maps.gif")
+    """
+    import os
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    for value, name in ((fps, "fps"), (max_frames, "max_frames"), (dpi, "dpi")):
+        if type(value) is not int or value < 1:
+            raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValueError(f"`path` must be a file path. Received: path={path!r}")
+    maps_list = list(maps_list)
+    if not maps_list:
+        raise ValueError("`maps_list` is empty: no unit maps were recorded.")
+    if len(maps_list) > max_frames:
+        keep = np.unique(np.linspace(0, len(maps_list) - 1, max_frames).round().astype(int))
+        maps_list = [maps_list[i] for i in keep]
+    frames = []
+    for maps in maps_list:
+        fig = plot_unit_maps(maps, **kwargs)
+        fig.set_dpi(dpi)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        frames.append(Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB"))
+    directory = os.path.dirname(os.fspath(path))
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+    frames[0].save(os.fspath(path), save_all=True, append_images=frames[1:],
+                   duration=int(1000 / fps), loop=0)
+    return path

@@ -40,7 +40,7 @@ from keras import ops
 
 from mlscompanion._validation import check_int
 
-__all__ = ["unit_maps", "UnitMapper", "UnitMaps", "LayerMap", "UnitMapRecorder"]
+__all__ = ["unit_maps", "UnitMapper", "UnitMaps", "LayerMap"]
 
 #: Activations whose output can be exactly 0 over a region (dead units).
 RELU_FAMILY = ("relu", "relu6")
@@ -235,7 +235,9 @@ class UnitMapper:
         transform: callable from raw rows to model inputs, for a
             preprocessing applied outside the model.
         margin: the plane reaches this share of the data's span beyond it.
-        max_points: data rows kept (a seeded sample) for the marks and scatter.
+        max_points: data rows kept (a sample drawn with ``seed``) for the
+            marks and the scatter.
+        seed: seed of that sample.
         feature_names: names of the two plotted features, for the figure.
     """
 
@@ -276,7 +278,13 @@ class UnitMapper:
         if len(x) > self.max_points:
             keep = np.sort(np.random.default_rng(seed).choice(len(x), self.max_points, replace=False))
         self.x = flat[keep][:, [i, j]]
-        self.y = None if y is None else np.asarray(y).reshape(len(x), -1)[keep, 0]
+        if y is not None:
+            y = np.asarray(ops.convert_to_numpy(y) if not isinstance(y, np.ndarray) else y)
+            if y.size != len(x):
+                raise ValueError(f"`y` must hold one label per row of `x` ({len(x)}). "
+                                 f"Received shape {y.shape}.")
+            y = y.reshape(len(x))[keep]
+        self.y = y
         self.feature_names = tuple(feature_names or (f"x{i}", f"x{j}"))
         self.transform = transform
         batch = np.concatenate([self._plane(self.output_axes), self._plane(self.axes), flat[keep]])
@@ -361,50 +369,3 @@ def unit_maps(model, x, y=None, **options):
     >>> tiles, (xs, ys) = maps.layer("layer1").tiles, maps.axes
     """
     return UnitMapper(model, x, y, **options)()
-
-
-class UnitMapRecorder:
-    """Keeps the unit maps of a model over training (for a callback).
-
-    Example:
-
-    >>> recorder = UnitMapRecorder(X, y, features=(0, 1))
-    >>> recorder.record(model, step=0)            # builds the mapper once
-    >>> tiles, axes = recorder.unit_maps("layer1")
-
-    ``options`` are those of ``UnitMapper`` (not ``model``, ``x``, ``y``).
-    """
-
-    def __init__(self, x, y=None, **options):
-        self.x, self.y, self.options = x, y, options
-        self.maps = {}  # step -> UnitMaps
-        self._mapper = None
-        self._model = None
-
-    def record(self, model, step):
-        """Take the maps of ``model`` at ``step`` (one forward pass)."""
-        if self._mapper is None or self._model is not model:
-            self._mapper = UnitMapper(model, self.x, self.y, **self.options)
-            self._model = model
-        self.maps[int(step)] = self._mapper(int(step))
-        return self.maps[int(step)]
-
-    def get(self, step=None):
-        """The ``UnitMaps`` at ``step`` (the nearest recorded; None: the last)."""
-        if not self.maps:
-            raise ValueError("No unit maps recorded yet: train with maps=True first.")
-        steps = sorted(self.maps)
-        if step is None:
-            return self.maps[steps[-1]]
-        return self.maps[min(steps, key=lambda s: (abs(s - step), s))]
-
-    def unit_maps(self, layer, step=None):
-        """``(tiles, (xs, ys))``: ``layer``'s units over the plane at ``step``."""
-        maps = self.get(step)
-        return maps.layer(layer).tiles, maps.axes
-
-    def plot(self, step=None, **kwargs):
-        """The Playground-style figure at ``step`` (see ``plot_unit_maps``)."""
-        from mlscompanion.tracker.maps_figure import plot_unit_maps
-
-        return plot_unit_maps(self.get(step), **kwargs)
