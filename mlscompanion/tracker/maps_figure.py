@@ -25,7 +25,8 @@ letter; purple frame), ``dead`` and ``saturated`` (dark red frame).
 
 import numpy as np
 
-from mlscompanion.plotting.style import dldarkred, dlpurple
+# The course's dark red and purple (``mlscompanion.plotting.style``), for the marks.
+dldarkred, dlpurple = "#C00000", "#7030A0"
 
 __all__ = ["plot_unit_maps", "animate_unit_maps", "PLAYGROUND_COLORS", "playground_cmap", "display_values"]
 
