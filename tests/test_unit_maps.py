@@ -172,6 +172,8 @@ def test_image_input_needs_features_and_then_works():
     (dict(features=(0, 1), grid=1), "`grid`"),
     (dict(features=(0, 1), tile_grid=1), "`tile_grid`"),
     (dict(features=(0, 1), hold={0: 1.0}), "`hold`"),
+    (dict(features=(0, 1), hold={2: "median"}), "`hold`"),
+    (dict(features=(0, 1), feature_names=("t",)), "`feature_names`"),
     (dict(features=(0, 1), transform=3), "`transform`"),
     (dict(features=(0, 1), transform=lambda r: r[:, :2]), "`transform`"),
 ])

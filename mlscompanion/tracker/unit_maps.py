@@ -178,6 +178,13 @@ def _marks(activation, values):
     return dead, saturated
 
 
+def _as_numpy(value):
+    """An array, a list or a backend tensor (also on an accelerator) as NumPy."""
+    if isinstance(value, np.ndarray) or not hasattr(value, "shape"):
+        return np.asarray(value)
+    return np.asarray(ops.convert_to_numpy(value))
+
+
 def _check_features(features, hold, width, image):
     if features is None:
         if image:
@@ -212,6 +219,9 @@ def _check_features(features, hold, width, image):
             raise ValueError(
                 f"`hold` must map indices of held features (0 to {width - 1}, not the "
                 f"plotted {i} and {j}) to values. Received the key {index!r} in hold={hold!r}")
+        if isinstance(hold[index], bool) or not isinstance(hold[index], (int, float, np.number)):
+            raise ValueError(f"`hold` must map feature indices to numbers. Received the "
+                             f"value {hold[index]!r} in hold={hold!r}")
     return (i, j), {int(k): float(v) for k, v in hold.items()}
 
 
@@ -255,8 +265,7 @@ class UnitMapper:
                              f"Received: transform={transform!r}")
         if not (isinstance(margin, (int, float)) and margin >= 0):
             raise ValueError(f"`margin` must be a number >= 0. Received: margin={margin!r}")
-        x = np.asarray(ops.convert_to_numpy(x) if hasattr(x, "shape") and not isinstance(
-            x, np.ndarray) else x, dtype="float32")
+        x = _as_numpy(x).astype("float32")
         want = tuple(model.inputs[0].shape[1:])
         if x.ndim < 2 or len(x) < 1:
             raise ValueError(f"`x` must be data rows (n x features). Received shape {x.shape}.")
@@ -279,13 +288,16 @@ class UnitMapper:
             keep = np.sort(np.random.default_rng(seed).choice(len(x), self.max_points, replace=False))
         self.x = flat[keep][:, [i, j]]
         if y is not None:
-            y = np.asarray(ops.convert_to_numpy(y) if not isinstance(y, np.ndarray) else y)
+            y = _as_numpy(y)
             if y.size != len(x):
                 raise ValueError(f"`y` must hold one label per row of `x` ({len(x)}). "
                                  f"Received shape {y.shape}.")
             y = y.reshape(len(x))[keep]
         self.y = y
         self.feature_names = tuple(feature_names or (f"x{i}", f"x{j}"))
+        if len(self.feature_names) != 2:
+            raise ValueError(f"`feature_names` must name the two plotted features. "
+                             f"Received: feature_names={feature_names!r}")
         self.transform = transform
         batch = np.concatenate([self._plane(self.output_axes), self._plane(self.axes), flat[keep]])
         batch = batch.reshape((-1,) + self.sample_shape)
