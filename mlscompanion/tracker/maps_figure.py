@@ -34,7 +34,7 @@ PLAYGROUND_COLORS = ("#f59322", "#e8eaeb", "#0877bd")
 _SIGMOID_LIKE = ("sigmoid", "hard_sigmoid")
 _DPI = 100
 # Layout, in inches.
-_TILE, _VGAP, _HGAP, _HEAD, _FOOT, _BIG = 0.62, 0.3, 0.95, 0.75, 0.7, 2.9
+_TILE, _VGAP, _HGAP, _HEAD, _FOOT, _BIG = 0.62, 0.3, 0.95, 0.75, 0.9, 2.9
 
 
 def playground_cmap():
@@ -181,8 +181,13 @@ def plot_unit_maps(maps, max_units=12, title=None):
                                        facecolor=cmap(value), edgecolor="#555555", linewidth=0.5))
         if layer.units > layout.shown[c]:
             last = layout.tiles[c][-1]
-            bg.text(x_mid, last[1] - 0.2, f"+{layer.units - layout.shown[c]} more",
-                    ha="center", va="top", fontsize=7)
+            hidden = slice(layout.shown[c], None)
+            marks = [f"{int(k.sum())} {word}" for k, word in
+                     ((layer.dead[hidden], "dead"), (layer.saturated[hidden], "saturated")) if k.any()]
+            more = f"+{layer.units - layout.shown[c]} more" + (f"\n({', '.join(marks)})" if marks else "")
+            u = layout.shown[c] - 1  # below the last tile's marks, if it has any
+            drop = 0.2 if u in tied or layer.dead[u] or layer.saturated[u] else 0.06
+            bg.text(x_mid, last[1] - drop, more, ha="center", va="top", fontsize=7)
         previous = counts[c - 1]
         if layer.kernel is not None:
             if c == 1 and layer.kernel.shape[0] == width:
