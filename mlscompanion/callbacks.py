@@ -30,6 +30,7 @@ from mlscompanion.record_log import RecordLog
 from mlscompanion.record_window import UNWATCHED_SIZE, RecordWindow
 from mlscompanion.records import RECORD_FIELDS
 from mlscompanion.sinks.group import SinkGroup
+from mlscompanion.tracker.map_recorder import UnitMapRecorder
 from mlscompanion.tracked_layers import resolve_layers, sample_units
 from mlscompanion.unit_figures import UnitFigures, describe_units
 
@@ -115,6 +116,13 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
             ``log_dir/units`` (beside the ``train`` and ``validation`` runs
             of ``keras.callbacks.TensorBoard(log_dir)``). Needs the
             ``tensorboard`` package: ``pip install mlscompanion[tensorboard]``.
+        maps: also keep every unit's output over a plane of two input
+            features, before training and at each epoch end (one forward
+            pass each; ``unit_maps``, ``plot_maps``, ``animate(path,
+            what="maps")``). True, or a dict of options of
+            ``mlscompanion.tracker.unit_maps.UnitMapper`` (``features``,
+            ``hold``, ``grid``, ``transform``, ...).
+        maps_data: with ``maps``, the data in raw units, ``x`` or ``(x, y)``.
     """
 
     def __init__(
@@ -134,6 +142,8 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         probe_batch_size=256,
         live=False,
         log_dir=None,
+        maps=False,
+        maps_data=None,
     ):
         super().__init__()
         _validation.check_every(every)
@@ -164,6 +174,7 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         self.fetch_every = _validation.check_int(fetch_every, "fetch_every")
         self.live = live
         self.log_dir = None if log_dir is None else os.fspath(log_dir)
+        self._maps = UnitMapRecorder.from_options(maps, maps_data)
         self._log = RecordLog()
         self._window = RecordWindow(self.fetch_every)
         self._pending_steps = 0
@@ -388,6 +399,8 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
             if not self._check_rollback:  # a resumed run drops records instead
                 self._log.warn_if_restarted(self._epoch_start_step)
             self._record_point(self._epoch_start_step, all_pairs=True)
+            if self._maps is not None:
+                self._maps.record(self.model, self._epoch_start_step)
 
     # Batch-begin, not batch-end: Keras dispatches batch-end hooks
     # asynchronously (no device sync per batch) only while no callback
@@ -404,6 +417,8 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         step = self._current_step()
         if self.every == "epoch" or step % self.every == 0:
             self._take(step, all_pairs=True)
+        if self._maps is not None:
+            self._maps.record(self.model, step)
         self._fetch()
 
     def on_train_end(self, logs=None):
@@ -412,3 +427,20 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         self._readers = [None] * len(self._tracked)
         self._sinks.flush()  # after Keras' progress bar finished its line
         self._sinks.close()
+
+    # ----- unit maps (mlscompanion.tracker.map_recorder) -----------------
+    def unit_maps(self, layer, step=None):
+        """``(tiles, (xs, ys))``: ``layer``'s units (units x G x G) over the plane."""
+        return UnitMapRecorder.require(self._maps).unit_maps(layer, step)
+
+    def plot_maps(self, step=None, **kwargs):
+        """The unit maps at ``step`` (default: the last) in Playground's layout."""
+        return UnitMapRecorder.require(self._maps).plot(step, **kwargs)
+
+    def animate(self, path, layer=None, fps=4, max_frames=60, what="units"):
+        """Write a GIF: the pair distances of ``layer`` (``what="units"``) or the unit maps."""
+        if what == "maps":
+            return UnitMapRecorder.require(self._maps).animate(path, fps=fps, max_frames=max_frames)
+        if what != "units":
+            raise ValueError(f'`what` must be "units" or "maps". Received: what={what!r}')
+        return super().animate(path, layer=layer, fps=fps, max_frames=max_frames)
