@@ -24,7 +24,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "mlscompanion"
 #: first name under ``mlscompanion`` -> layer. ``mlscompanion`` itself is the
 #: package's ``__init__`` (it registers the core's classes).
 LAYERS = {
-    "core": {"mlscompanion", "_validation", "_internals", "_registration", "devices", "initializers",
+    "core": {"mlscompanion", "_validation", "_internals", "_keras", "_registration", "devices",
+             "initializers",
              "constraints", "tying", "next_layer", "seeding", "similarity", "gradients", "datasets",
              "style"},
     "tracker": {"tracker", "callbacks", "sinks"},

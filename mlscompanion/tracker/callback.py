@@ -24,11 +24,12 @@ from mlscompanion.tracker.sinks.group import SinkGroup
 from mlscompanion.tracker.layers import resolve_layers, sample_units
 from mlscompanion.tracker.describe import describe_units
 from mlscompanion.tracker.figures import UnitFigures
+from mlscompanion.tracker.map_recorder import MapViews, UnitMapRecorder
 
 __all__ = ["NeuronDifferentiation", "RECORD_FIELDS", "describe_units"]
 
 
-class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
+class NeuronDifferentiation(MapViews, HistoryViews, keras.callbacks.Callback):
     """Records how the units of each layer differentiate during ``fit``.
 
     Example:
@@ -111,6 +112,10 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
             ``send``, ``flush``, ``close``), beside ``csv_path``, ``log_dir``
             and ``live``; each receives every fetched record, in order, in
             every fit, as the CSV does.
+        maps: keep every unit's output over the input plane at the start and
+            each epoch end (``unit_maps``, ``plot_maps``, ``animate(what="maps")``):
+            True, or a dict of ``tracker.unit_maps.UnitMapper`` options.
+        maps_data: with ``maps``, the data in raw units, ``x`` or ``(x, y)``.
     """
 
     def __init__(
@@ -131,6 +136,8 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         live=False,
         log_dir=None,
         sinks=None,
+        maps=False,
+        maps_data=None,
     ):
         super().__init__()
         _validation.check_every(every)
@@ -162,6 +169,7 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         self.fetch_every = _validation.check_int(fetch_every, "fetch_every")
         self.live = live
         self.log_dir = None if log_dir is None else os.fspath(log_dir)
+        self._maps = UnitMapRecorder.from_options(maps, maps_data)
         self._log = RecordLog()
         self._window = RecordWindow(self.fetch_every)
         self._pending_steps = 0
@@ -365,6 +373,8 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
             if not self._check_rollback:  # a resumed run drops records instead
                 self._log.warn_if_restarted(self._epoch_start_step)
             self._record_point(self._epoch_start_step, all_pairs=True)
+            if self._maps is not None:
+                self._maps.record(self.model, self._epoch_start_step)
 
     # Batch-begin, not batch-end: Keras dispatches batch-end hooks
     # asynchronously (no device sync per batch) only while no callback
@@ -381,6 +391,8 @@ class NeuronDifferentiation(HistoryViews, keras.callbacks.Callback):
         step = self._current_step()
         if self.every == "epoch" or step % self.every == 0:
             self._take(step, all_pairs=True)
+        if self._maps is not None:
+            self._maps.record(self.model, step)
         self._fetch()
 
     def on_train_end(self, logs=None):
