@@ -261,3 +261,38 @@ def record_fit_calls(model_class, on_fit):
         model_class.fit = original_fit
 
     return undo
+
+
+# ----- Keras 2 (tf.keras) ----------------------------------------------------
+
+def set_variable_constraint(variable, constraint):
+    """Give a built layer's weight a constraint the optimizer applies after each step.
+
+    Keras 3: ``Variable.constraint`` is settable. Keras 2 (``tf.keras``, TF
+    2.15): a ``tf.Variable``'s ``constraint`` is read-only, set at creation;
+    internal: ``BaseResourceVariable._constraint``, which ``tf.keras``'
+    optimizers read. Checked on TensorFlow 2.15.1 / Keras 2.15.0. Missing:
+    ``InternalsChanged``.
+    """
+    try:
+        variable.constraint = constraint
+        return
+    except AttributeError:
+        pass
+    if not hasattr(variable, "_constraint"):
+        raise _changed("a tf.Variable's constraint (BaseResourceVariable._constraint)",
+                       AttributeError("no _constraint"))
+    variable._constraint = constraint
+
+
+def keras2_seed_generator_set():
+    """Keras 2 (2.13-2.15): whether ``keras.utils.set_random_seed`` seeded the
+    generator unseeded initializers draw their seeds from (else they use Python's
+    ``random``). Internal: ``keras.src.backend._SEED_GENERATOR.generator``. Checked
+    on Keras 2.15.0. Missing: False (nothing says it was seeded).
+    """
+    try:
+        from keras.src import backend
+    except ImportError:
+        return False
+    return getattr(getattr(backend, "_SEED_GENERATOR", None), "generator", None) is not None

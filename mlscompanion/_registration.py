@@ -24,6 +24,9 @@ REGISTERING_MODULES = ("mlscompanion.constraints", "mlscompanion.initializers")
 
 
 def _register(_keras=None):
+    compat = sys.modules.get("mlscompanion._keras")
+    if compat is not None and not hasattr(compat, "ops"):
+        return  # mlscompanion._keras is importing Keras: it registers when it is done
     for name in REGISTERING_MODULES:
         importlib.import_module(name)
 

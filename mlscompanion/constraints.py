@@ -18,10 +18,9 @@ every step): as NumPy constants while a compiled step is traced (TensorFlow
 graphs, ``jax.jit``), otherwise as tensors converted once per device.
 """
 
-import keras
 import numpy as np
-from keras import ops
 
+from mlscompanion._keras import keras, ops
 from mlscompanion import _validation
 from mlscompanion.devices import device_name
 

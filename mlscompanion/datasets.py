@@ -60,7 +60,7 @@ def normalize_coffee(X):
         )
     layer = keras.layers.Normalization(axis=-1)
     layer.adapt(X)
-    return keras.ops.convert_to_numpy(layer(X)), layer
+    return np.asarray(layer(X)), layer
 
 
 def tile_like_lab(X, y, reps=1000):

@@ -11,9 +11,9 @@ Example:
 >>> grads["w1"], grads["w3"]     # equal exactly when w1=w3, w2=w4, b1=b2 and w5=w6
 """
 
-import keras
 import numpy as np
 
+from mlscompanion._keras import keras, ops
 from mlscompanion import tying
 
 __all__ = ["variable_gradients", "gradients_by_name"]
@@ -56,14 +56,14 @@ def _get_loss(loss):
 def _backend_gradients(model, loss_fn, x, y):
     """Gradients of mean(loss) for ``model.trainable_variables``, in that order."""
     backend = keras.backend.backend()
-    x = keras.ops.convert_to_tensor(x)
-    y = keras.ops.convert_to_tensor(y)
+    x = ops.convert_to_tensor(x)
+    y = ops.convert_to_tensor(y)
     variables = model.trainable_variables
     if backend == "tensorflow":
         import tensorflow as tf
 
         with tf.GradientTape() as tape:
-            value = keras.ops.mean(loss_fn(y, model(x, training=True)))
+            value = ops.mean(loss_fn(y, model(x, training=True)))
         return tape.gradient(value, variables)
     if backend == "jax":
         import jax
@@ -72,7 +72,7 @@ def _backend_gradients(model, loss_fn, x, y):
             out, _ = model.stateless_call(
                 trainable, [v.value for v in model.non_trainable_variables], x, training=True
             )
-            return keras.ops.mean(loss_fn(y, out))
+            return ops.mean(loss_fn(y, out))
 
         return jax.grad(objective)([v.value for v in variables])
     raise NotImplementedError(
@@ -104,7 +104,7 @@ def variable_gradients(model, x, y, loss="binary_crossentropy"):
     x, y = _check_xy(x, y, int(first.shape[0]))
     grads = _backend_gradients(model, _get_loss(loss), x, y)
     found = {
-        wanted[id(v)]: keras.ops.convert_to_numpy(g)
+        wanted[id(v)]: ops.convert_to_numpy(g)
         for v, g in zip(model.trainable_variables, grads)
         if id(v) in wanted
     }

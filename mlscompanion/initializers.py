@@ -11,10 +11,9 @@ Seeds follow Keras: an int seed gives the same values every call; with
 
 import inspect
 
-import keras
 import numpy as np
-from keras import ops
 
+from mlscompanion._keras import keras, ops
 from mlscompanion import _validation
 
 __all__ = ["FromArray", "IdenticalUnits", "TiedUnits"]

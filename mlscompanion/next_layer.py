@@ -13,9 +13,8 @@ stand alone) or passes a shared layer (called more than once, so its
 weights serve other inputs too) cannot say which weights to tie, and raises.
 """
 
-import keras
-from keras import tree
 
+from mlscompanion._keras import keras, tree
 from mlscompanion import _internals
 
 __all__ = ["next_layer", "CONV"]

@@ -17,9 +17,9 @@ import platform
 import warnings
 from dataclasses import dataclass, field
 
-import keras
 import numpy as np
 
+from mlscompanion._keras import KERAS_3, KERAS_VERSION, keras
 from mlscompanion import _internals, _validation
 
 __all__ = [
@@ -153,7 +153,14 @@ def _enable_jax_determinism():
 
 
 def _keras_seed():
-    return _internals.keras_global_seed()
+    """The seed of Keras' initializers: Keras 3's global seed; under Keras 2
+    (2.13-2.15), whether ``keras.utils.set_random_seed`` seeded the generator its
+    unseeded initializers draw from (TensorFlow's seed if so, else True)."""
+    if KERAS_3:
+        return _internals.keras_global_seed()
+    if not _internals.keras2_seed_generator_set():
+        return None
+    return _tf_seed() if _tf_seed() is not None else True
 
 
 def _tf_seed():
@@ -265,11 +272,12 @@ def seed_audit():
     if keras_seed is None and tf_seed is not None:
         findings.append(
             f"Only TensorFlow is seeded (tf.random.set_seed({tf_seed})). Under "
-            "Keras 3 an initializer without a seed draws one from Python's "
-            "`random` when it is created, so initial weights differ from run "
-            "to run. Fix: call mlscompanion.set_seed(SEED) (or "
+            f"Keras {KERAS_VERSION} an initializer without a seed draws one from Python's "
+            "`random` when it is created (Keras 3, and Keras 2 from 2.13 on), so initial "
+            "weights differ from run to run. Fix: call mlscompanion.set_seed(SEED) (or "
             "keras.utils.set_random_seed(SEED)) before building the model."
         )
+
     elif keras_seed is None:
         findings.append(
             "Nothing is seeded: initial weights and shuffling change every "
@@ -360,7 +368,7 @@ def environment():
         "python": platform.python_version(),
         "platform": f"{platform.system()} {platform.machine()}",
         "mlscompanion": __version__,
-        "keras": keras.__version__,
+        "keras": KERAS_VERSION if KERAS_3 else f"{KERAS_VERSION} (Keras 2, tf.keras)",
         "backend": backend,
         "backend_version": backend_version,
         "numpy": np.__version__,

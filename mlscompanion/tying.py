@@ -24,10 +24,10 @@ import re
 import warnings
 from dataclasses import dataclass
 
-import keras
 import numpy as np
 
-from mlscompanion import _validation
+from mlscompanion._keras import keras, ops
+from mlscompanion import _internals, _validation
 from mlscompanion.next_layer import CONV, next_layer
 from mlscompanion.constraints import TieEntries, TieInputs, TieUnits
 
@@ -125,9 +125,9 @@ def weight_names(model):
     rows = []
     w = b = 0
     for layer in _dense_layers(model):
-        kernel = keras.ops.convert_to_numpy(layer.kernel)
+        kernel = ops.convert_to_numpy(layer.kernel)
         bias = getattr(layer, "bias", None)
-        bias = None if bias is None else keras.ops.convert_to_numpy(bias)
+        bias = None if bias is None else ops.convert_to_numpy(bias)
         n_in, units = kernel.shape
         for unit in range(units):
             for inp in range(n_in):
@@ -198,7 +198,7 @@ def _attach(layer, kind, constraint):
         )
     constraint(variable)  # validates against the shape before anything changes
     setattr(layer, f"{kind}_constraint", constraint)
-    variable.constraint = constraint
+    _internals.set_variable_constraint(variable, constraint)
     variable.assign(constraint(variable))
     return constraint
 

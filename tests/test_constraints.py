@@ -79,6 +79,7 @@ def test_tied_units_stay_exactly_equal_after_adam_training():
     assert np.abs(k).max() > 0.5  # it did train
 
 
+@pytest.mark.keras3_only
 def test_untied_perturbed_start_ends_with_effective_width_2():
     from mlscompanion.labs.identical_neurons.experiment import train_forum_network
 

@@ -14,6 +14,7 @@ import mlscompanion as mlc
 
 
 @pytest.mark.tf_only
+@pytest.mark.keras3_only
 def test_audit_names_tf_seed_only_as_the_problem():
     import tensorflow as tf
     from keras.src.backend.common import global_state

@@ -11,7 +11,11 @@ both, so a notebook needs one import:
 Labs use the core and the tracker; nothing below imports a lab.
 """
 
-from mlscompanion.labs.runner import (
+from mlscompanion._keras import require_keras_3
+
+require_keras_3("The labs")
+
+from mlscompanion.labs.runner import (  # noqa: E402
     QUICK_ENV,
     Lab,
     cli_main,

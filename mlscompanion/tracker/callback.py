@@ -10,9 +10,8 @@ record. The parts it is made of are listed in ``mlscompanion.tracker``.
 
 import os
 
-import keras
-from keras import ops
 
+from mlscompanion._keras import keras, ops, require_keras_3
 from mlscompanion import _internals, _validation
 from mlscompanion.tracker.history import HistoryViews
 from mlscompanion.tracker.jax_state import state_reader
@@ -169,6 +168,8 @@ class NeuronDifferentiation(MapViews, HistoryViews, keras.callbacks.Callback):
         self.fetch_every = _validation.check_int(fetch_every, "fetch_every")
         self.live = live
         self.log_dir = None if log_dir is None else os.fspath(log_dir)
+        if live or log_dir is not None:
+            require_keras_3("NeuronDifferentiation's live view and TensorBoard sink")
         self._maps = UnitMapRecorder.from_options(maps, maps_data)
         self._log = RecordLog()
         self._window = RecordWindow(self.fetch_every)

@@ -6,8 +6,8 @@
 
 import math
 
-from keras import ops
 
+from mlscompanion._keras import ops
 from mlscompanion.tracker.figures import UnitFigures
 
 __all__ = ["describe_units"]

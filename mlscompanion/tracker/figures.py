@@ -41,9 +41,9 @@ untied units of the labs; a near-identical pair (every weight within
 
 import math
 
-import keras
 import numpy as np
-from keras import ops
+
+from mlscompanion._keras import keras, ops
 
 __all__ = ["UnitFigures", "SCALARS", "DENSE_LAYOUT", "unit_rows", "compile_for_backend"]
 

@@ -17,8 +17,8 @@ or a Keras that keeps it otherwise): then the variables hold the values,
 read through the layer after ``callback.model``.
 """
 
-import keras
 
+from mlscompanion._keras import keras
 from mlscompanion import _internals
 
 __all__ = ["JaxStateReader", "state_reader"]

@@ -40,9 +40,9 @@ when ``return_state=True``); the other axes but the first are positions.
 
 import warnings
 
-import keras
 import numpy as np
-from keras import ops
+
+from mlscompanion._keras import Variable, backend_variable, keras, ops
 
 __all__ = ["TrackedLayer", "describe_layer", "layers_of", "RNN_GATES"]
 
@@ -107,13 +107,13 @@ class TrackedLayer:
         if keras.backend.backend() not in UPDATED_IN_PLACE:
             return None
         sources = self.keras_variables()
-        return None if sources is None else tuple(source.value for source in sources)
+        return None if sources is None else tuple(map(backend_variable, sources))
 
     def keras_variables(self):
         """The Keras variables ``weights()`` reads; None where a weight is
         computed (a LoRA kernel)."""
         sources = tuple(getattr(self._owner, name) for name in self._names)
-        if not all(isinstance(source, keras.Variable) for source in sources):
+        if not all(isinstance(source, Variable) for source in sources):
             return None
         return sources
 

@@ -25,10 +25,9 @@ import itertools
 import sys
 import warnings
 
-import keras
 import numpy as np
-from keras import ops
 
+from mlscompanion._keras import PyDataset, keras, ops, tree
 from mlscompanion import _internals, _validation
 
 __all__ = ["Probe", "BatchedForward", "activation_model"]
@@ -41,7 +40,7 @@ def _is_dataset(data):
     tf = sys.modules.get("tensorflow")  # a tf.data.Dataset means TF is imported
     if tf is not None and isinstance(data, tf.data.Dataset):
         return True
-    return isinstance(data, keras.utils.PyDataset)
+    return isinstance(data, PyDataset)
 
 
 def _as_array(value, where):
@@ -78,7 +77,7 @@ def _as_arrays(data):
         arrays = [_as_array(value, f"probe[{i}]") for i, value in enumerate(data)]
     else:
         return _as_array(data, "probe")
-    sizes = {len(array) for array in keras.tree.flatten(arrays)}
+    sizes = {len(array) for array in tree.flatten(arrays)}
     if len(sizes) > 1:
         raise ValueError(
             "The arrays of `probe` must hold the same number of samples. "
@@ -97,11 +96,11 @@ def _shapes(arrays):
 
 def _batches(dataset):
     """The batches of a dataset, as NumPy structures."""
-    if isinstance(dataset, keras.utils.PyDataset):
+    if isinstance(dataset, PyDataset):
         count = dataset.num_batches
         indices = itertools.count() if count is None else range(count)
         for index in indices:
-            yield keras.tree.map_structure(np.asarray, dataset[index])
+            yield tree.map_structure(np.asarray, dataset[index])
     else:
         yield from dataset.as_numpy_iterator()
 
@@ -113,14 +112,14 @@ def _first_samples(dataset, samples):
         x = keras.utils.unpack_x_y_sample_weight(
             tuple(batch) if isinstance(batch, list) else batch)[0]
         parts.append(x)
-        count += len(keras.tree.flatten(x)[0])
+        count += len(tree.flatten(x)[0])
         if count >= samples:
             break
     if count < 2:
         raise ValueError(
             f"`probe` must give at least 2 samples; the dataset gave {count}."
         )
-    joined = keras.tree.map_structure(
+    joined = tree.map_structure(
         lambda *leaves: np.concatenate(leaves)[:samples], *parts)
     if isinstance(joined, tuple):
         joined = list(joined)

@@ -24,9 +24,8 @@ transfer, and the figures are the same. The costs are measured by
 ``tools/gpu_check.sh`` (figures in ``benchmarks/README.md``).
 """
 
-import keras
-from keras import ops
 
+from mlscompanion._keras import keras, ops
 from mlscompanion.devices import on_accelerator
 
 __all__ = ["RecordWindow", "snapshot", "stack_copies", "KEEPS_COPIES",

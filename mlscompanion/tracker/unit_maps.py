@@ -34,10 +34,9 @@ Marks, per unit, over the whole plane and the data rows:
 
 from dataclasses import dataclass, field
 
-import keras
 import numpy as np
-from keras import ops
 
+from mlscompanion._keras import keras, ops
 from mlscompanion._validation import check_int
 
 __all__ = ["unit_maps", "UnitMapper", "UnitMaps", "LayerMap"]
