@@ -64,7 +64,7 @@ class WeightTable:
     Example:
 
     >>> table = mlscompanion.weight_names(model)   # a 2-2-1 model
-    >>> len(table), table[0].name, "w6" in table, table.values()["w4"]
+    >>> len(table), table[0].name, "w6" in table, round(table.values()["w4"], 6)
     (9, 'w1', True, 0.4)
     """
 
