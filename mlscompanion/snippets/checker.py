@@ -122,6 +122,13 @@ def check(path_or_source, runs=2, seed=None, timeout=300.0, decimals=None, progr
           sandbox="auto", reprex=False, python=None):
     """Run a snippet ``runs`` times, each in a fresh process, and compare.
 
+    Example:
+
+    >>> result = mlscompanion.snippets.check("import random; print(random.random())",
+    ...                                      seed=1234)   # set_seed(1234) first
+    >>> result.status, result.exit_code
+    ('reproducible', 0)
+
     Args:
         path_or_source: a path to a ``.py`` file, or the code as a string.
         runs: how many fresh processes (default 2).
