@@ -53,7 +53,7 @@ def _doctests():
     for name, obj in _public_objects():
         for test in finder.find(obj, name, module=inspect.getmodule(obj)):
             tests.setdefault(test.name, test)
-    return sorted(tests.values(), key=lambda t: t.name)
+    return sorted((t for t in tests.values() if t.examples), key=lambda t: t.name)
 
 
 def _globs():
