@@ -9,7 +9,8 @@ runs as a doctest with the output it shows.
 import doctest
 import importlib
 import inspect
-import os
+import pathlib
+import re
 
 import pytest
 
@@ -45,11 +46,10 @@ def _public_objects():
 def _doctests():
     finder = doctest.DocTestFinder(exclude_empty=True)
     tests = {}
-    for module_name in PUBLIC_MODULES:
+    for module_name in PUBLIC_MODULES:  # the module's own docstring only
         module = importlib.import_module(module_name)
-        for test in finder.find(module, module_name, module=module):
-            if test.name == module_name:  # the module's own docstring only
-                tests[test.name] = test
+        for test in doctest.DocTestFinder(recurse=False).find(module, module_name, module=module):
+            tests[test.name] = test
     for name, obj in _public_objects():
         for test in finder.find(obj, name, module=inspect.getmodule(obj)):
             tests.setdefault(test.name, test)
@@ -79,6 +79,16 @@ def _globs():
     y = (x.sum(axis=1, keepdims=True) > 0).astype("float32")
     return {"keras": keras, "np": np, "mlscompanion": mlscompanion, "mlc": mlscompanion,
             "model": model, "x": x, "y": y}
+
+
+def test_the_api_pages_document_these_modules():
+    pages = pathlib.Path(__file__).resolve().parents[1] / "docs" / "site" / "api"
+    documented = {
+        match for page in pages.glob("*.md")
+        for match in re.findall(r"automodule:: (\S+)", page.read_text(encoding="utf-8"))
+    }
+    assert documented, f"no automodule directive found in {pages}"
+    assert documented <= set(PUBLIC_MODULES), documented - set(PUBLIC_MODULES)
 
 
 def test_every_public_name_has_a_usage_example():

@@ -124,7 +124,8 @@ def check(path_or_source, runs=2, seed=None, timeout=300.0, decimals=None, progr
 
     Example:
 
-    >>> result = mlscompanion.snippets.check("import random; random.seed(0); print(random.random())")
+    >>> snippet = "import random; random.seed(0); print(random.random())"
+    >>> result = mlscompanion.snippets.check(snippet)
     >>> result.status, result.exit_code   # without random.seed(0): 'not reproducible', 1
     ('reproducible', 0)
 
