@@ -248,10 +248,6 @@ class SeedAudit:
     >>> audit = mlscompanion.seed_audit()
     >>> audit.keras_seed, audit.backend == keras.backend.backend()
     (1234, True)
-    >>> print(audit)                  # the findings, each with its fix, under the lines
-    Seed audit: ...
-      Keras initializers seeded (keras.utils.set_random_seed): yes, 1234
-    ...
     """
 
     keras_seed: object
