@@ -4,6 +4,7 @@ Example:
 
 >>> import keras, mlscompanion as mlc
 >>> mlc.set_seed(1234)
+1234
 >>> layer = keras.layers.Dense(2, kernel_initializer=mlc.initializers.IdenticalUnits(seed=1),
 ...                            kernel_constraint=mlc.constraints.TieUnits([[0, 1]]))
 

@@ -4,7 +4,7 @@ The tracker lives in ``mlscompanion.tracker``; this module keeps the short
 names learners import working.
 
 >>> from mlscompanion.callbacks import NeuronDifferentiation
->>> model.fit(x, y, callbacks=[NeuronDifferentiation()])
+>>> history = model.fit(x, y, callbacks=[NeuronDifferentiation()], verbose=0)
 """
 
 from mlscompanion.tracker.callback import RECORD_FIELDS, NeuronDifferentiation

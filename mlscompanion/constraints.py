@@ -206,7 +206,7 @@ class TieUnits(_AxisTie):
 
     >>> tie = mlscompanion.constraints.TieUnits([[0, 1]])
     >>> layer = keras.layers.Dense(2, kernel_constraint=tie, bias_constraint=tie)
-    >>> tie(np.array([[1.0, 3.0], [2.0, 4.0]])).tolist()  # w1=w3, w2=w4
+    >>> keras.ops.convert_to_numpy(tie(np.array([[1.0, 3.0], [2.0, 4.0]]))).tolist()  # w1=w3, w2=w4
     [[2.0, 2.0], [3.0, 3.0]]
 
     Args:
@@ -233,7 +233,7 @@ class TieInputs(_AxisTie):
 
     >>> tie = mlscompanion.constraints.TieInputs([[0, 1]])
     >>> layer = keras.layers.Dense(1, kernel_constraint=tie)
-    >>> tie(np.array([[1.0], [3.0]])).tolist()
+    >>> keras.ops.convert_to_numpy(tie(np.array([[1.0], [3.0]]))).tolist()
     [[2.0], [2.0]]
 
     Args:
@@ -253,7 +253,7 @@ class TieEntries(_Tie):
     Example:
 
     >>> tie = mlscompanion.constraints.TieEntries([[(0, 0), (1, 1)]])
-    >>> tie(np.array([[1.0, 5.0], [6.0, 3.0]])).tolist()
+    >>> keras.ops.convert_to_numpy(tie(np.array([[1.0, 5.0], [6.0, 3.0]]))).tolist()
     [[2.0, 5.0], [6.0, 2.0]]
 
     Args:

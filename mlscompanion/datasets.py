@@ -35,6 +35,12 @@ def load_coffee_data():
     175 < t < 260, 12 < d < 15 and d <= -3/85 * t + 21 (43 of 200).
 
     Returns ``X`` of shape (200, 2) and ``y`` of shape (200, 1), float32.
+
+    Example:
+
+    >>> X, y = mlscompanion.datasets.load_coffee_data()
+    >>> X.shape, y.shape, int(y.sum())
+    ((200, 2), (200, 1), 43)
     """
     rng = np.random.default_rng(2)
     X = rng.random(400).reshape(-1, 2)
@@ -50,6 +56,14 @@ def normalize_coffee(X):
     """Normalize as the lab does, with a Keras ``Normalization`` layer.
 
     Returns ``(X_norm, layer)``; keep ``layer`` to normalize new roasts.
+
+    Example:
+
+    >>> X, y = mlscompanion.datasets.load_coffee_data()
+    >>> X_norm, layer = mlscompanion.datasets.normalize_coffee(X)
+    >>> bool(np.allclose(X_norm.mean(axis=0), 0, atol=1e-4))
+    True
+    >>> new_roast = keras.ops.convert_to_numpy(layer(np.array([[200.0, 13.9]])))
     """
     import keras
 
@@ -64,7 +78,15 @@ def normalize_coffee(X):
 
 
 def tile_like_lab(X, y, reps=1000):
-    """Repeat the data ``reps`` times, as the lab does (``np.tile``) to get more steps per epoch."""
+    """Repeat the data ``reps`` times, as the lab does (``np.tile``) to get more steps per epoch.
+
+    Example:
+
+    >>> X, y = mlscompanion.datasets.load_coffee_data()
+    >>> Xt, yt = mlscompanion.datasets.tile_like_lab(X, y, reps=3)
+    >>> Xt.shape, yt.shape
+    ((600, 2), (600, 1))
+    """
     reps = check_int(reps, "reps")
     return np.tile(X, (reps, 1)), np.tile(y, (reps, 1))
 
@@ -107,6 +129,12 @@ def load_dls_circles(n_train=300, n_test=100, noise=0.05):
     """The assignment's data: training circles (seed 1) and test circles (seed 2).
 
     Returns ``(X_train, y_train, X_test, y_test)``.
+
+    Example:
+
+    >>> X_train, y_train, X_test, y_test = mlscompanion.datasets.load_dls_circles()
+    >>> X_train.shape, X_test.shape
+    ((300, 2), (100, 2))
     """
     X_train, y_train = make_circles(n_train, noise=noise, seed=1)
     X_test, y_test = make_circles(n_test, noise=noise, seed=2)
@@ -136,7 +164,14 @@ def make_disc(n=1000, seed=0, radius=DISC_RADIUS):
 
 def grid_points(x_range=(-1.0, 1.0), y_range=(-1.0, 1.0), steps=101):
     """The ``steps x steps`` grid as an (steps*steps, 2) float32 array (row by row, x
-    fastest; ``mlscompanion.style.grid_predict`` evaluates a model on it)."""
+    fastest; ``mlscompanion.style.grid_predict`` evaluates a model on it).
+
+    Example:
+
+    >>> grid = mlscompanion.datasets.grid_points(steps=3)
+    >>> grid.shape, grid[:4].tolist()
+    ((9, 2), [[-1.0, -1.0], [0.0, -1.0], [1.0, -1.0], [-1.0, 0.0]])
+    """
     steps = check_int(steps, "steps", 2)
     xx, yy = np.meshgrid(np.linspace(*x_range, steps), np.linspace(*y_range, steps))
     return np.column_stack([xx.ravel(), yy.ravel()]).astype("float32")

@@ -25,10 +25,11 @@ class FromArray(keras.initializers.Initializer):
 
     Example:
 
-    >>> init = mlscompanion.initializers.FromArray([[0.2, 0.2], [-0.5, -0.5]])
+    >>> init = mlscompanion.initializers.FromArray([[0.25, 0.25], [-0.5, -0.5]])
     >>> layer = keras.layers.Dense(2, kernel_initializer=init)
-    >>> layer.build((None, 2)); layer.kernel.numpy().tolist()
-    [[0.2, 0.2], [-0.5, -0.5]]
+    >>> layer.build((None, 2))
+    >>> keras.ops.convert_to_numpy(layer.kernel).tolist()
+    [[0.25, 0.25], [-0.5, -0.5]]
 
     Args:
         values: nested lists or an array; its shape must equal the weight's.
@@ -136,7 +137,10 @@ class IdenticalUnits(_TyingInitializer):
 
     >>> init = mlscompanion.initializers.IdenticalUnits(seed=1)
     >>> layer = keras.layers.Dense(3, kernel_initializer=init)
-    >>> layer.build((None, 2))  # layer.kernel[:, 0] == layer.kernel[:, 1] == ...
+    >>> layer.build((None, 2))
+    >>> kernel = keras.ops.convert_to_numpy(layer.kernel)
+    >>> bool((kernel[:, 0] == kernel[:, 1]).all() and (kernel[:, 1] == kernel[:, 2]).all())
+    True
 
     Args:
         base: Keras initializer (name or instance) to draw the column with.
@@ -158,7 +162,10 @@ class TiedUnits(_TyingInitializer):
 
     >>> init = mlscompanion.initializers.TiedUnits([[0, 2]], seed=1)
     >>> layer = keras.layers.Dense(3, kernel_initializer=init)
-    >>> layer.build((None, 2))  # column 2 equals column 0; column 1 is free
+    >>> layer.build((None, 2))
+    >>> kernel = keras.ops.convert_to_numpy(layer.kernel)
+    >>> bool((kernel[:, 2] == kernel[:, 0]).all()), bool((kernel[:, 1] == kernel[:, 0]).all())
+    (True, False)
 
     Args:
         groups: list of groups of unit indices, e.g. ``[[0, 1]]``.

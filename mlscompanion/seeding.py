@@ -6,9 +6,15 @@ Python's ``random`` when it is constructed. ``set_seed`` seeds everything.
 
 Example:
 
+>>> def new_model():
+...     return keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)])
 >>> mlscompanion.set_seed(1234)
->>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)])
->>> mlscompanion.fingerprint(model)   # the same on every run and machine
+1234
+>>> first = mlscompanion.fingerprint(new_model())
+>>> mlscompanion.set_seed(1234)
+1234
+>>> mlscompanion.fingerprint(new_model()) == first   # the same on every run
+True
 """
 
 import hashlib
@@ -63,8 +69,9 @@ def set_seed(seed, deterministic=True):
 
     Example:
 
-    >>> mlscompanion.set_seed(1234)
-    >>> keras.layers.Dense(3)   # same initial kernel in every fresh process
+    >>> mlscompanion.set_seed(1234)   # returns the seed it set
+    1234
+    >>> layer = keras.layers.Dense(3)   # same initial kernel in every fresh process
     """
     seed = _check_seed(seed)
     if not isinstance(deterministic, bool):
@@ -186,6 +193,13 @@ def determinism_enabled():
     XLA flag ``--xla_gpu_deterministic_ops=true`` is in effect (set before
     JAX started, or set and JAX not started yet); False when it was
     requested too late.
+
+    Example:
+
+    >>> mlscompanion.set_seed(1234, deterministic=True)   # TensorFlow: turns it on
+    1234
+    >>> mlscompanion.determinism_enabled() in (True, False)
+    True
     """
     backend = keras.backend.backend()
     if backend == "tensorflow":
@@ -230,7 +244,18 @@ def _determinism_state():
 
 @dataclass
 class SeedAudit:
-    """What the current process has seeded, and what to do about it."""
+    """What the current process has seeded, and what to do about it.
+
+    ``seed_audit()`` returns one; ``print`` it for the report.
+
+    Example:
+
+    >>> mlscompanion.set_seed(1234)
+    1234
+    >>> audit = mlscompanion.seed_audit()
+    >>> audit.keras_seed, audit.backend == keras.backend.backend()
+    (1234, True)
+    """
 
     keras_seed: object
     tf_seed: object
@@ -262,8 +287,12 @@ def seed_audit():
 
     Example:
 
-    >>> tf.random.set_seed(1234)          # the course lab's seeding
-    >>> print(mlscompanion.seed_audit())  # says initial weights are NOT fixed
+    >>> mlscompanion.set_seed(1234)
+    1234
+    >>> print(mlscompanion.seed_audit())  # after tf.random.set_seed only: NOT reproducible
+    Seed audit: ...
+      Keras initializers seeded (keras.utils.set_random_seed): yes, 1234
+    ...
     """
     keras_seed = _keras_seed()
     tf_seed = _tf_seed()
@@ -309,8 +338,11 @@ def fingerprint(model, decimals=None):
 
     Example:
 
-    >>> mlscompanion.fingerprint(model)             # e.g. '3f9a1c0b7d2e4a61'
-    >>> mlscompanion.fingerprint(model, decimals=4)
+    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)])
+    >>> len(mlscompanion.fingerprint(model))        # e.g. '3f9a1c0b7d2e4a61'
+    16
+    >>> mlscompanion.fingerprint(model, decimals=4) == mlscompanion.fingerprint(model, decimals=4)
+    True
     """
     if decimals is not None and not (_validation._is_int(decimals) and decimals >= 0):
         _validation.fail("decimals", decimals, "None or a non-negative int")
@@ -358,7 +390,14 @@ def _device_kind():
 
 
 def environment():
-    """Python, Keras, backend and version, NumPy, device kind, determinism."""
+    """Python, Keras, backend and version, NumPy, device kind, determinism.
+
+    Example:
+
+    >>> env = mlscompanion.environment()
+    >>> env["keras"] == keras.__version__, env["backend"] == keras.backend.backend()
+    (True, True)
+    """
     backend = keras.backend.backend()
     # Keras imported the running backend's module already.
     backend_version = __import__(backend).__version__ if backend in _SWITCHES else "n/a"
@@ -378,7 +417,14 @@ def environment():
 
 
 def format_environment(env=None):
-    """The environment as an aligned text block, ready to paste in a forum post."""
+    """The environment as an aligned text block, ready to paste in a forum post.
+
+    Example:
+
+    >>> print(mlscompanion.format_environment({"python": "3.11.7", "keras": "3.15.1"}))
+    python : 3.11.7
+    keras  : 3.15.1
+    """
     env = environment() if env is None else env
     width = max(len(k) for k in env)
     return "\n".join(f"{key:<{width}} : {value}" for key, value in env.items())

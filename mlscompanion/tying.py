@@ -7,9 +7,10 @@ into the output unit (from units 1 and 2); biases b1, b2, b3 likewise.
 
 Example:
 
->>> print(mlscompanion.weight_names(model))           # w1..w6, b1..b3
->>> mlscompanion.tie_weights(model, ["w1", "w3"], ["w2", "w4"], ["w5", "w6"])
->>> mlscompanion.tie_neurons(model.get_layer("layer1"), [[0, 1]], model=model)
+>>> mlscompanion.weight_names(model).names   # a 2-2-1 model
+['w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'b1', 'b2', 'b3']
+>>> attached = mlscompanion.tie_weights(model, ["w1", "w3"], ["w2", "w4"], ["w5", "w6"])
+>>> attached = mlscompanion.tie_neurons(model.get_layer("layer1"), [[0, 1]], model=model)
 
 ``tie_neurons`` also ties the filters of a Conv1D/2D/3D layer (``kernel[..., j]``
 and ``bias[j]``) and the next layer's matching input channels.
@@ -36,7 +37,14 @@ __all__ = ["weight_names", "tie_weights", "tie_neurons", "WeightTable", "NamedWe
 
 @dataclass(frozen=True)
 class NamedWeight:
-    """One weight in w-notation: ``kernel[input, unit]`` or ``bias[unit]`` of ``layer``."""
+    """One weight in w-notation: ``kernel[input, unit]`` or ``bias[unit]`` of ``layer``.
+
+    Example:
+
+    >>> w5 = mlscompanion.weight_names(model)["w5"]   # a 2-2-1 model
+    >>> w5.layer, w5.kind, w5.index, w5.value
+    ('layer2', 'kernel', (0, 0), 0.5)
+    """
 
     name: str
     layer: str
@@ -51,7 +59,14 @@ class NamedWeight:
 
 
 class WeightTable:
-    """The rows of ``weight_names``: iterate, index by position or by name."""
+    """The rows of ``weight_names``: iterate, index by position or by name.
+
+    Example:
+
+    >>> table = mlscompanion.weight_names(model)   # a 2-2-1 model
+    >>> len(table), table[0].name, "w6" in table, round(table.values()["w4"], 6)
+    (9, 'w1', True, 0.4)
+    """
 
     def __init__(self, rows):
         self.rows = list(rows)
@@ -119,8 +134,22 @@ def weight_names(model):
 
     Example:
 
-    >>> table = mlscompanion.weight_names(model)
-    >>> print(table); table["w5"].value
+    >>> table = mlscompanion.weight_names(model)   # a 2-2-1 model
+    >>> print(table)
+    name  layer         kind     unit  input        value
+    -----------------------------------------------------
+    w1    layer1        kernel      0      0     0.100000
+    w2    layer1        kernel      0      1     0.300000
+    w3    layer1        kernel      1      0     0.200000
+    w4    layer1        kernel      1      1     0.400000
+    w5    layer2        kernel      0      0     0.500000
+    w6    layer2        kernel      0      1     0.600000
+    b1    layer1        bias        0            0.000000
+    b2    layer1        bias        1            0.000000
+    b3    layer2        bias        0            0.000000
+    (unit and input are 0-based indices, as in TieUnits([[0, 1]]))
+    >>> table["w5"].value
+    0.5
     """
     rows = []
     w = b = 0
@@ -251,7 +280,10 @@ def tie_neurons(layer, groups, model=None, outgoing=True):
 
     Example:
 
-    >>> mlscompanion.tie_neurons(model.get_layer("layer1"), [[0, 1]], model=model)
+    >>> attached = mlscompanion.tie_neurons(model.get_layer("layer1"), [[0, 1]], model=model)
+    >>> table = mlscompanion.weight_names(model)
+    >>> table["w1"].value == table["w3"].value, table["w5"].value == table["w6"].value
+    (True, True)
 
     Args:
         layer: a built Dense or Conv1D/2D/3D layer.
@@ -300,7 +332,11 @@ def tie_weights(model, *groups_of_names):
 
     Example:
 
-    >>> mlscompanion.tie_weights(model, ["w1", "w3"], ["w2", "w4"], ["w5", "w6"])
+    >>> attached = mlscompanion.tie_weights(model, ["w1", "w3"], ["w2", "w4"], ["w5", "w6"])
+    >>> [(layer, kind) for layer, kind, constraint in attached]
+    [('layer1', 'kernel'), ('layer2', 'kernel')]
+    >>> round(mlscompanion.weight_names(model)["w5"].value, 6)   # (0.5 + 0.6) / 2
+    0.55
 
     Returns the list of ``(layer_name, weight_kind, constraint)`` attached.
     """

@@ -25,12 +25,26 @@ _NAME = re.compile(r"^(\d+)_(.+)\.ipynb$")
 
 
 def quick_mode():
-    """True when the notebook runs with a small budget (``labs run --quick``, tests)."""
+    """True when the notebook runs with a small budget (``labs run --quick``, tests).
+
+    Example:
+
+    >>> epochs = 20 if mlscompanion.labs.quick_mode() else 2000   # in a lab notebook
+    """
     return os.environ.get(QUICK_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 @dataclass(frozen=True)
 class Lab:
+    """One lab notebook: its number, short name, title and path.
+
+    Example:
+
+    >>> lab = mlscompanion.labs.find_lab("coffee_roasting")
+    >>> lab.number, lab.path.name
+    (1, '01_coffee_roasting.ipynb')
+    """
+
     number: int
     name: str
     title: str
@@ -38,7 +52,13 @@ class Lab:
 
 
 def labs_dir():
-    """The folder holding the notebooks: ``$MLSCOMPANION_LABS_DIR`` or the clone's ``labs/``."""
+    """The folder holding the notebooks: ``$MLSCOMPANION_LABS_DIR`` or the clone's ``labs/``.
+
+    Example:
+
+    >>> sorted(path.name for path in mlscompanion.labs.labs_dir().glob("*.ipynb"))[0]
+    '01_coffee_roasting.ipynb'
+    """
     env = os.environ.get("MLSCOMPANION_LABS_DIR")
     candidates = [Path(env)] if env else []
     candidates.append(Path(__file__).resolve().parents[2] / "labs")
@@ -66,7 +86,14 @@ def _title(path):
 
 
 def list_labs():
-    """The labs, in order: number, short name, title (the notebook's heading)."""
+    """The labs, in order: number, short name, title (the notebook's heading).
+
+    Example:
+
+    >>> for lab in mlscompanion.labs.list_labs()[:2]: print(lab.number, lab.name)
+    1 coffee_roasting
+    2 identical_neurons
+    """
     labs = []
     for path in sorted(labs_dir().glob("*.ipynb")):
         match = _NAME.match(path.name)
@@ -76,7 +103,15 @@ def list_labs():
 
 
 def find_lab(name):
-    """A lab by short name (``coffee_roasting``), number (``1``) or file name."""
+    """A lab by short name (``coffee_roasting``), number (``1``) or file name.
+
+    Example:
+
+    >>> mlscompanion.labs.find_lab(2).name
+    'identical_neurons'
+    >>> mlscompanion.labs.find_lab("02_identical_neurons.ipynb").number
+    2
+    """
     labs = list_labs()
     key = str(name).strip()
     for lab in labs:
@@ -92,6 +127,12 @@ def run_lab(name, quick=False, out="labs_out", timeout=600, kernel_name="python3
 
     Returns the path of the executed notebook. The kernel runs in the lab's
     folder; ``quick=True`` sets ``MLSCOMPANION_QUICK=1`` for it.
+
+    Example (executes the notebook in a Jupyter kernel: seconds with
+    ``quick=True``, minutes at the full budget):
+
+    >>> mlscompanion.labs.run_lab("coffee_roasting", quick=True)  # doctest: +SKIP
+    PosixPath('labs_out/01_coffee_roasting.ipynb')
     """
     import nbclient
     import nbformat
@@ -123,6 +164,17 @@ def run_lab(name, quick=False, out="labs_out", timeout=600, kernel_name="python3
 
 
 def cli_main(args):
+    """``mlscompanion labs list|run``: ``args`` as the command's parser made them.
+
+    Example:
+
+    >>> import argparse
+    >>> code = mlscompanion.labs.cli_main(argparse.Namespace(labs_command="list"))
+     1  coffee_roasting              Coffee Roasting on Keras 3: what do the three neurons learn?
+    ...
+    >>> code
+    0
+    """
     if args.labs_command == "list":
         for lab in list_labs():
             print(f"{lab.number:>2}  {lab.name:<28} {lab.title}")

@@ -9,10 +9,12 @@ turns the result into terminal text, forum Markdown or JSON.
 Example:
 
 >>> from mlscompanion import snippets
->>> result = snippets.check("forum_answer.py", runs=2)
->>> result.status
+>>> result = snippets.check("import random; print(random.random())", runs=2)
+>>> result.status                 # or a file: snippets.check("forum_answer.py")
 'not reproducible'
 >>> print(snippets.render(result, "markdown"))
+**Snippet check of `<source>`: not reproducible** (2 fresh runs)
+...
 
 Modules: ``runner`` (one fresh-process run), ``_bootstrap`` (what runs in
 that process), ``sandbox`` (bubblewrap or none), ``childenv`` (the cleared

@@ -122,6 +122,13 @@ def check(path_or_source, runs=2, seed=None, timeout=300.0, decimals=None, progr
           sandbox="auto", reprex=False, python=None):
     """Run a snippet ``runs`` times, each in a fresh process, and compare.
 
+    Example:
+
+    >>> snippet = "import random; random.seed(0); print(random.random())"
+    >>> result = mlscompanion.snippets.check(snippet)
+    >>> result.status, result.exit_code   # without random.seed(0): 'not reproducible', 1
+    ('reproducible', 0)
+
     Args:
         path_or_source: a path to a ``.py`` file, or the code as a string.
         runs: how many fresh processes (default 2).

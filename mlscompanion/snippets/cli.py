@@ -20,7 +20,22 @@ def _progress(index, runs):
 
 
 def cli_main(args):
-    """Run the check (or render) the parsed ``args`` describe, print it, return the exit code."""
+    """Run the check (or render) the parsed ``args`` describe, print it, return the exit code.
+
+    ``mlscompanion snippet check answer.py --format json`` calls it so:
+
+    >>> import argparse, pathlib
+    >>> _ = pathlib.Path("answer.py").write_text("print(1 + 1)")
+    >>> args = argparse.Namespace(snippet_command="check", file="answer.py", runs=2, seed=None,
+    ...                           timeout=60.0, decimals=None, sandbox="auto", python=None,
+    ...                           format="json")
+    >>> mlscompanion.snippets.cli_main(args)
+    {
+      "file": "answer.py",
+      "status": "reproducible",
+    ...
+    0
+    """
     command = reprex if args.snippet_command == "render" else check
     result = command(pathlib.Path(args.file), runs=args.runs, seed=args.seed,
                      timeout=args.timeout, decimals=args.decimals, sandbox=args.sandbox,

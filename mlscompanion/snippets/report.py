@@ -28,6 +28,14 @@ NOT_SANDBOXED = ", NOT SANDBOXED: bubblewrap is not available, see the sandbox l
 def render(result, format="text", color=False, width=100):
     """The report as a string in ``format`` ("text", "markdown" or "json").
 
+    Example:
+
+    >>> result = mlscompanion.snippets.check("print(1 + 1)")
+    >>> print(mlscompanion.snippets.render(result, "text"))
+    Snippet check: <source>  (2 fresh runs)
+    Verdict: REPRODUCIBLE
+    ...
+
     ``color`` adds terminal colours to the text format (the command turns it
     on only when stdout is a terminal).
     """

@@ -50,7 +50,22 @@ def _code(result):
 
 
 def render_reprex(result, format="markdown", color=False):
-    """The reprex as a string: "markdown" (to paste), "text" or "json"."""
+    """The reprex as a string: "markdown" (to paste), "text" or "json".
+
+    Example (``reprex`` runs the snippet as ``check`` does, keeping each
+    statement's output):
+
+    >>> from mlscompanion.snippets.reprex import reprex
+    >>> result = reprex("import random; random.seed(0); print(random.random())")
+    >>> print(mlscompanion.snippets.render_reprex(result))
+    **Reprex of `<source>`: reproducible** (2 fresh runs, compared)
+    <BLANKLINE>
+    ```python
+    import random; random.seed(0); print(random.random())
+    #> 0.8444218515250481
+    ```
+    ...
+    """
     if format == "markdown":
         return _markdown(result)
     if format == "text":

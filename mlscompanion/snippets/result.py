@@ -28,6 +28,15 @@ class Finding:
     ``origin`` is ``"static"`` (seen in the code), ``"run time"`` (seen while
     the snippet ran) or ``"static + run time"``; ``line`` is the snippet line
     the static audit points at (``None`` for run-time-only findings).
+
+    Example (``check`` makes them; ``result.findings`` lists them):
+
+    >>> finding = mlscompanion.snippets.Finding(
+    ...     code="TF_SEED_ONLY", title="only tf.random.set_seed",
+    ...     explanation="Keras 3 initializers do not read the TensorFlow seed.",
+    ...     fix="mlscompanion.set_seed(1234)", line=3)
+    >>> finding.code, finding.line, finding.origin
+    ('TF_SEED_ONLY', 3, 'static')
     """
 
     code: str
@@ -41,7 +50,15 @@ class Finding:
 
 @dataclass
 class ModelPrint:
-    """The fingerprint of one Keras model the snippet created (creation order)."""
+    """The fingerprint of one Keras model the snippet created (creation order).
+
+    Example (``result.models`` lists them):
+
+    >>> m = mlscompanion.snippets.ModelPrint(index=0, name="sequential", cls="Sequential",
+    ...                                      params=9, fingerprint="3db2fc5ce35ac75b")
+    >>> m.name, m.params, m.rounded
+    ('sequential', 9, None)
+    """
 
     index: int
     name: str
@@ -59,6 +76,13 @@ class Run:
     ``left_behind`` how many processes it left running (all killed),
     ``dropped`` the bytes of output beyond the cap, per stream, and
     ``reprex`` the code with its output as ``#>`` lines (``render`` only).
+
+    Example (``result.runs`` lists them):
+
+    >>> run = mlscompanion.snippets.Run(index=1, returncode=0, seconds=0.5, stdout="2",
+    ...                                 stderr="", sandbox="none")
+    >>> run.ok, run.incidents
+    (True, [])
     """
 
     index: int
@@ -98,7 +122,14 @@ class Run:
 
 @dataclass
 class LineDiff:
-    """A stdout line that differs between run 1 and run ``run`` (1-based lines)."""
+    """A stdout line that differs between run 1 and run ``run`` (1-based lines).
+
+    Example (``result.line_diffs`` lists them):
+
+    >>> d = mlscompanion.snippets.LineDiff(run=2, line=1, first="0.41", other="0.59")
+    >>> d.first != d.other
+    True
+    """
 
     run: int
     line: int
@@ -108,7 +139,15 @@ class LineDiff:
 
 @dataclass
 class ModelDiff:
-    """A model whose fingerprint is not the same in every run."""
+    """A model whose fingerprint is not the same in every run.
+
+    Example (``result.model_diffs`` lists them):
+
+    >>> d = mlscompanion.snippets.ModelDiff(index=0, name="sequential",
+    ...                                     fingerprints=["3db2fc5ce35ac75b", "e55c4ceec5aaac4f"])
+    >>> len(set(d.fingerprints)) > 1
+    True
+    """
 
     index: int
     name: str
@@ -125,6 +164,15 @@ class SnippetResult:
     returns (0, 1, 2). ``within_decimals`` is set when ``decimals`` was given;
     ``sandbox_fallback`` when ``sandbox="auto"`` found no bubblewrap and ran
     the snippet unsandboxed (``"none"``).
+
+    Example:
+
+    >>> result = mlscompanion.snippets.check("import random; print(random.random())")
+    >>> result.status, result.exit_code, len(result.runs)
+    ('not reproducible', 1, 2)
+    >>> d = result.line_diffs[0]             # a LineDiff
+    >>> d.run, d.line
+    (2, 1)
     """
 
     file: str

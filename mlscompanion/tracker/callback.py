@@ -34,8 +34,10 @@ class NeuronDifferentiation(MapViews, HistoryViews, keras.callbacks.Callback):
     Example:
 
     >>> tracker = NeuronDifferentiation(layers=["layer1"], csv_path="units.csv")
-    >>> model.fit(x, y, epochs=5, callbacks=[tracker])
-    >>> tracker.history[-1]["effective_width"]
+    >>> history = model.fit(x, y, epochs=5, callbacks=[tracker], verbose=0)
+    >>> last = tracker.history[-1]            # also in units.csv
+    >>> last["step"], last["layer"], last["effective_width"]
+    (5, 'layer1', 2)
 
     Records are keyed by ``(step, layer)``, where ``step`` is the
     optimizer's iteration count (0 before the first update).

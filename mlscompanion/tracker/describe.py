@@ -22,8 +22,9 @@ def describe_units(kernel, bias=None, tol=1e-6, pair_limit=32):
 
     Example:
 
-    >>> describe_units(np.array([[1.0, 1.0, 0.0]]), np.zeros(3))["effective_width"]
-    2
+    >>> figures = describe_units(np.array([[1.0, 1.0, 0.0]]), np.zeros(3))
+    >>> figures["effective_width"], figures["pair_distances"]   # units 0 and 1 are one
+    (2, [0.0, 1.0, 1.0])
     """
     kernel = ops.convert_to_tensor(kernel)
     if len(kernel.shape) < 2:

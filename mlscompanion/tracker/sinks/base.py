@@ -23,7 +23,16 @@ SINK_METHODS = ("open", "send", "flush", "close")
 
 
 class Sink:
-    """Receives a tracker's records; override ``send`` (and what else you need)."""
+    """Receives a tracker's records; override ``send`` (and what else you need).
+
+    Example:
+
+    >>> class Printer(mlscompanion.sinks.Sink):
+    ...     def send(self, records): print(len(records), "records")
+    >>> tracker = mlscompanion.callbacks.NeuronDifferentiation(layers=["layer1"], sinks=[Printer()])
+    >>> history = model.fit(x, y, epochs=1, callbacks=[tracker], verbose=0)
+    2 records
+    """
 
     def open(self, history):
         """A fit begins; ``history`` holds the records kept so far."""
@@ -40,7 +49,15 @@ class Sink:
 
 
 def check_sink(sink, name="sinks"):
-    """Return ``sink`` if it has every method of ``Sink``, else raise TypeError."""
+    """Return ``sink`` if it has every method of ``Sink``, else raise TypeError.
+
+    Example:
+
+    >>> check_sink(object())
+    Traceback (most recent call last):
+    ...
+    TypeError: ...
+    """
     missing = [method for method in SINK_METHODS if not callable(getattr(sink, method, None))]
     if missing:
         raise TypeError(

@@ -50,8 +50,12 @@ def read_csv(path):
 
     Example:
 
+    >>> tracker = mlscompanion.callbacks.NeuronDifferentiation(layers=["layer1"],
+    ...                                                     csv_path="units.csv")
+    >>> history = model.fit(x, y, epochs=2, callbacks=[tracker], verbose=0)
     >>> records = read_csv("units.csv")
-    >>> records[-1]["effective_width"]
+    >>> records[-1]["step"], records[-1]["layer"], records[-1]["effective_width"]
+    (2, 'layer1', 2)
     """
     records = []
     with open(path, newline="") as f:
@@ -82,9 +86,15 @@ class CSVSink:
 
     Example:
 
+    >>> tracker = mlscompanion.callbacks.NeuronDifferentiation(layers=["layer1"])
+    >>> history = model.fit(x, y, epochs=2, callbacks=[tracker], verbose=0)
+    >>> CSVSink("units.csv").send(tracker.history)
     >>> sink = CSVSink("units.csv", append=True)   # continue an earlier run
-    >>> previous = sink.previous                   # the records already there
-    >>> sink.send(new_records)
+    >>> len(sink.previous) == len(tracker.history)  # the records already there
+    True
+    >>> sink.send(tracker.history[-1:])            # appended and flushed at once
+    >>> len(read_csv("units.csv")) == len(tracker.history) + 1
+    True
 
     Args:
         path: the file; its folder is created if needed.

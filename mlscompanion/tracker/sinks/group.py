@@ -29,9 +29,17 @@ class SinkGroup:
 
     Example:
 
-    >>> sinks = SinkGroup([MySink()])
-    >>> sinks.open(history=[], live=True)   # a fit begins
-    >>> sinks.send(records); sinks.flush(); sinks.close()
+    >>> tracker = mlscompanion.callbacks.NeuronDifferentiation(layers=["layer1"])
+    >>> history = model.fit(x, y, epochs=2, callbacks=[tracker], verbose=0)
+    >>> class Count(mlscompanion.sinks.Sink):
+    ...     def open(self, history): self.n = 0
+    ...     def send(self, records): self.n += len(records)
+    >>> count = Count()
+    >>> sinks = SinkGroup([count])
+    >>> sinks.open(history=[])               # a fit begins
+    >>> sinks.send(tracker.history); sinks.flush(); sinks.close()
+    >>> count.n == len(tracker.history)
+    True
 
     The CSV is opened once (``open_csv``) and stays open across fits, so a
     second ``fit`` appends to the same file; TensorBoard and the live view

@@ -39,7 +39,13 @@ _NOTEBOOK_SHELLS = ("ZMQInteractiveShell", "Shell")
 
 
 def notebook_mode():
-    """True inside a Jupyter or Colab notebook, False in a script or terminal."""
+    """True inside a Jupyter or Colab notebook, False in a script or terminal.
+
+    Example:
+
+    >>> mlscompanion.sinks.notebook_mode()   # here: a test run, not a notebook
+    False
+    """
     ipython = sys.modules.get("IPython")
     if ipython is None:  # not imported: we cannot be in a notebook kernel
         return False
@@ -68,9 +74,13 @@ class LiveSink:
 
     Example:
 
-    >>> sink = LiveSink(interval=1.0)
-    >>> tracker = NeuronDifferentiation(live=sink)
-    >>> model.fit(x, y, epochs=5, callbacks=[tracker])
+    >>> import io
+    >>> sink = LiveSink(interval=1.0, notebook=False, stream=io.StringIO())
+    >>> tracker = mlscompanion.callbacks.NeuronDifferentiation(live=sink)
+    >>> history = model.fit(x, y, epochs=2, callbacks=[tracker], verbose=0)
+    >>> print(sink.stream.getvalue())   # outside a notebook: a line per epoch
+    units at step 1: ...
+    units at step 2: ...
 
     Args:
         interval: at least this many seconds between two redraws.

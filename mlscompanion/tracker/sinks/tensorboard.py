@@ -57,9 +57,13 @@ class TensorBoardSink:
 
     Example:
 
-    >>> sink = TensorBoardSink("logs/units")
-    >>> sink.send(records)
+    >>> tracker = mlscompanion.callbacks.NeuronDifferentiation(layers=["layer1"])
+    >>> history = model.fit(x, y, epochs=2, callbacks=[tracker], verbose=0)
+    >>> sink = TensorBoardSink("logs/units")   # needs the tensorboard package
+    >>> sink.send(tracker.history)
     >>> sink.close()
+    >>> import os; len(os.listdir("logs/units"))   # one event file
+    1
 
     Args:
         log_dir: the run's folder (created if needed); a local path.
