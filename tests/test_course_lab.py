@@ -96,3 +96,13 @@ def test_the_audit_names_the_tf_seed_alone_under_either_keras():
     audit = mlc.seed_audit()
     assert audit.tf_seed == 1234
     assert "(Keras 2, tf.keras)" in mlc.environment()["keras"]
+
+
+@pytest.mark.skipif(_keras.KERAS_3, reason="Keras 2 only: under Keras 3 these features work")
+@pytest.mark.parametrize("use", ["import mlscompanion.labs",
+                                 "NeuronDifferentiation(live=True)",
+                                 "NeuronDifferentiation(log_dir='logs')"])
+def test_keras_3_features_raise_one_clear_error_under_keras_2(use):
+    with pytest.raises(_keras.Keras3Required, match=r"Keras 3 is needed for .*this environment "
+                       r"runs Keras 2\.\d+.*install Keras 3 in a separate environment"):
+        exec(use, {"NeuronDifferentiation": NeuronDifferentiation})
