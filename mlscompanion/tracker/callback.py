@@ -24,6 +24,7 @@ from mlscompanion.tracker.sinks.group import SinkGroup
 from mlscompanion.tracker.layers import resolve_layers, sample_units
 from mlscompanion.tracker.describe import describe_units
 from mlscompanion.tracker.figures import UnitFigures
+from mlscompanion.tracker.unit_maps import activation_name
 from mlscompanion.tracker.map_recorder import MapViews, UnitMapRecorder
 
 __all__ = ["NeuronDifferentiation", "RECORD_FIELDS", "describe_units"]
@@ -213,7 +214,7 @@ class NeuronDifferentiation(MapViews, HistoryViews, keras.callbacks.Callback):
             tracked.name: UnitFigures(
                 tracked.shapes, tol=self.tol, pair_limit=self.pair_limit,
                 sample=sample_units(tracked.units, self.max_units, self.sample_seed),
-                layout=tracked.layout)
+                layout=tracked.layout, activation=activation_name(tracked.layer))
             for tracked in self._tracked
         }
         self._probe_forward, self._probe_slots = (
