@@ -375,7 +375,7 @@ class NeuronDifferentiation(MapViews, HistoryViews, keras.callbacks.Callback):
                 self._log.warn_if_restarted(self._epoch_start_step)
             self._record_point(self._epoch_start_step, all_pairs=True)
             if self._maps is not None:
-                self._maps.record(self.model, self._epoch_start_step)
+                self._sinks.send_maps(self._maps.record(self.model, self._epoch_start_step))
 
     # Batch-begin, not batch-end: Keras dispatches batch-end hooks
     # asynchronously (no device sync per batch) only while no callback
@@ -392,9 +392,9 @@ class NeuronDifferentiation(MapViews, HistoryViews, keras.callbacks.Callback):
         step = self._current_step()
         if self.every == "epoch" or step % self.every == 0:
             self._take(step, all_pairs=True)
-        if self._maps is not None:
-            self._maps.record(self.model, step)
         self._fetch()
+        if self._maps is not None:  # after the records, so a live view shows both
+            self._sinks.send_maps(self._maps.record(self.model, step))
 
     def on_train_end(self, logs=None):
         self._fetch()

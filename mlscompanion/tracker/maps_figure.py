@@ -28,7 +28,8 @@ import numpy as np
 # The course's dark red and purple (``mlscompanion.plotting.style``), for the marks.
 dldarkred, dlpurple = "#C00000", "#7030A0"
 
-__all__ = ["plot_unit_maps", "animate_unit_maps", "PLAYGROUND_COLORS", "playground_cmap", "display_values"]
+__all__ = ["plot_unit_maps", "animate_unit_maps", "PLAYGROUND_COLORS", "playground_cmap", "display_values",
+           "figure_png"]
 
 PLAYGROUND_COLORS = ("#f59322", "#e8eaeb", "#0877bd")
 _SIGMOID_LIKE = ("sigmoid", "hard_sigmoid")
@@ -290,3 +291,21 @@ def animate_unit_maps(maps_list, path, fps=2, max_frames=60, dpi=72, **kwargs):
     frames[0].save(os.fspath(path), save_all=True, append_images=frames[1:],
                    duration=int(1000 / fps), loop=0)
     return path
+
+
+def figure_png(maps, dpi=72, **kwargs):
+    """``(png_bytes, (width, height))``: the figure of ``maps`` as a PNG image.
+
+    Example:
+
+    >>> png, (width, height) = figure_png(unit_maps(model, X, y))
+    """
+    import io
+    import struct
+
+    fig = plot_unit_maps(maps, **kwargs)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    png = buffer.getvalue()
+    width, height = struct.unpack(">II", png[16:24])  # the PNG header's IHDR chunk
+    return png, (width, height)
