@@ -25,6 +25,8 @@ letter; purple frame), ``dead`` and ``saturated`` (dark red frame).
 
 import numpy as np
 
+from mlscompanion.style import figure_class
+
 # The course's dark red and purple (``mlscompanion.plotting.style``), for the marks.
 dldarkred, dlpurple = "#C00000", "#7030A0"
 
@@ -139,7 +141,6 @@ def plot_unit_maps(maps, max_units=12, title=None):
             ``max_units`` units and say how many more there are.
         title: the figure's title (default: says the step).
     """
-    from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
     if type(max_units) is not int or max_units < 1:
@@ -147,7 +148,7 @@ def plot_unit_maps(maps, max_units=12, title=None):
     cmap = playground_cmap()
     counts = [2] + [m.units for m in maps.layers]
     layout = _Layout(counts, max_units)
-    fig = Figure(figsize=(layout.width, layout.height), dpi=_DPI)
+    fig = figure_class()(figsize=(layout.width, layout.height), dpi=_DPI)
     bg = fig.add_axes([0, 0, 1, 1], zorder=-1)
     bg.set_xlim(0, layout.width)
     bg.set_ylim(0, layout.height)
