@@ -64,7 +64,10 @@ class NeuronDifferentiation(MapViews, HistoryViews, keras.callbacks.Callback):
             ``probe_samples`` samples). The correlation between the units'
             activations on it is recorded as ``mean_abs_correlation`` (for
             outputs with positions, such as conv feature maps, per position
-            and then averaged; see ``mlscompanion.tracker.figures``).
+            and then averaged; see ``mlscompanion.tracker.figures``), and
+            the shares of units dead (ReLU, 0 on every sample) and saturated
+            (sigmoid/tanh within 1 % of one bound) as ``dead_fraction`` and
+            ``saturated_fraction``.
         probe_samples: how many samples to read from a dataset probe
             (arrays are used whole).
         probe_batch_size: the probe goes through the model in batches of
