@@ -12,6 +12,7 @@ __all__ = [
     "dlc",
     "dlcolors",
     "new_figure",
+    "figure_class",
     "grid_predict",
     "two_classes",
     "square_frame",
@@ -34,11 +35,48 @@ dlc = dict(
 dlcolors = [dlblue, dlorange, dldarkred, dlmagenta, dlpurple, dldarkblue]
 
 
-def new_figure(nrows=1, ncols=1, width=4.0, height=3.2, **kwargs):
-    """A matplotlib Figure and axes (no pyplot state: safe headless and in tests)."""
-    from matplotlib.figure import Figure
+_PICTURE = []
 
-    fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
+
+def figure_class():
+    """matplotlib's ``Figure`` that shows itself as a picture in Jupyter.
+
+    Example:
+
+    >>> fig = figure_class()(figsize=(4, 3))
+    >>> fig    # the last line of a notebook cell: the picture, not "<Figure ...>"
+
+    A plain ``Figure`` made without pyplot shows only its text form in a
+    kernel where ``%matplotlib inline`` was not run; this one has
+    ``_repr_png_``, so IPython's display formatter shows it as a PNG there
+    too (and where ``%matplotlib inline`` runs, IPython's own formatter for
+    figures shows it, once).
+    """
+    if not _PICTURE:
+        import io
+
+        from matplotlib.figure import Figure
+
+        class Picture(Figure):
+            """A ``Figure`` with a PNG for IPython's display (see ``figure_class``)."""
+
+            def _repr_png_(self):
+                buffer = io.BytesIO()
+                self.savefig(buffer, format="png", bbox_inches="tight")
+                return buffer.getvalue()
+
+        Picture.__module__, Picture.__qualname__ = __name__, "Picture"
+        globals()["Picture"] = Picture  # found by name, so figures pickle
+        _PICTURE.append(Picture)
+    return _PICTURE[0]
+
+
+def new_figure(nrows=1, ncols=1, width=4.0, height=3.2, **kwargs):
+    """A matplotlib Figure and axes (no pyplot state: safe headless and in tests).
+
+    The figure shows itself as a picture in Jupyter (see ``figure_class``).
+    """
+    fig = figure_class()(figsize=(width * ncols, height * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, **kwargs)
     for ax in axes.flat:
         ax.set_prop_cycle(color=dlcolors)

@@ -420,5 +420,6 @@ def test_a_zero_unit_is_left_out_of_the_cosines_in_a_plain_tensorflow_graph():
     figures = UnitFigures((2, 3))
     graph = tf.function(unit_figures._figures, jit_compile=False)
     vector = graph((kernel, bias), figures._direction, figures._tol, figures._sample,
-                   figures._pair_index, None, layout=figures.layout, pairs=True)
+                   figures._pair_index, None, figures._marks, layout=figures.layout,
+                   pairs=True)
     assert figures.decode(keras.ops.convert_to_numpy(vector), pairs=True)["max_cosine"] == -1.0

@@ -23,6 +23,7 @@ from mlscompanion.tracker.sinks.group import SinkGroup
 from mlscompanion.tracker.layers import resolve_layers, sample_units
 from mlscompanion.tracker.describe import describe_units
 from mlscompanion.tracker.figures import UnitFigures
+from mlscompanion.tracker.unit_maps import activation_name
 from mlscompanion.tracker.map_recorder import MapViews, UnitMapRecorder
 
 __all__ = ["NeuronDifferentiation", "RECORD_FIELDS", "describe_units"]
@@ -64,7 +65,10 @@ class NeuronDifferentiation(MapViews, HistoryViews, keras.callbacks.Callback):
             ``probe_samples`` samples). The correlation between the units'
             activations on it is recorded as ``mean_abs_correlation`` (for
             outputs with positions, such as conv feature maps, per position
-            and then averaged; see ``mlscompanion.tracker.figures``).
+            and then averaged; see ``mlscompanion.tracker.figures``), and
+            the shares of units dead (ReLU, 0 on every sample) and saturated
+            (sigmoid/tanh within 1 % of one bound) as ``dead_fraction`` and
+            ``saturated_fraction``.
         probe_samples: how many samples to read from a dataset probe
             (arrays are used whole).
         probe_batch_size: the probe goes through the model in batches of
@@ -216,7 +220,7 @@ class NeuronDifferentiation(MapViews, HistoryViews, keras.callbacks.Callback):
             tracked.name: UnitFigures(
                 tracked.shapes, tol=self.tol, pair_limit=self.pair_limit,
                 sample=sample_units(tracked.units, self.max_units, self.sample_seed),
-                layout=tracked.layout)
+                layout=tracked.layout, activation=activation_name(tracked.layer))
             for tracked in self._tracked
         }
         self._probe_forward, self._probe_slots = (
@@ -377,7 +381,7 @@ class NeuronDifferentiation(MapViews, HistoryViews, keras.callbacks.Callback):
                 self._log.warn_if_restarted(self._epoch_start_step)
             self._record_point(self._epoch_start_step, all_pairs=True)
             if self._maps is not None:
-                self._maps.record(self.model, self._epoch_start_step)
+                self._sinks.send_maps(self._maps.record(self.model, self._epoch_start_step))
 
     # Batch-begin, not batch-end: Keras dispatches batch-end hooks
     # asynchronously (no device sync per batch) only while no callback
@@ -394,9 +398,9 @@ class NeuronDifferentiation(MapViews, HistoryViews, keras.callbacks.Callback):
         step = self._current_step()
         if self.every == "epoch" or step % self.every == 0:
             self._take(step, all_pairs=True)
-        if self._maps is not None:
-            self._maps.record(self.model, step)
         self._fetch()
+        if self._maps is not None:  # after the records, so a live view shows both
+            self._sinks.send_maps(self._maps.record(self.model, step))
 
     def on_train_end(self, logs=None):
         self._fetch()

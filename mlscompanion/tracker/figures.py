@@ -33,6 +33,14 @@ samples. An output with positions (a conv feature map, an RNN sequence)
 gives one correlation per position and pair: the mean is over every
 (position, pair) where both units vary across the samples.
 
+``dead_fraction`` and ``saturated_fraction`` (with a probe) are the shares
+of the described units that are dead or saturated on the probe's samples
+(every position): dead, a ReLU unit (``activation`` "relu" or "relu6")
+whose output is exactly 0 everywhere; saturated, a ``sigmoid``,
+``hard_sigmoid`` or ``tanh`` unit that stays within 1 % of its range from
+one bound everywhere (a sharp step between the bounds is not saturated).
+NaN for a layer of another activation, or without a probe.
+
 ``effective_width`` counts groups of units linked through sorted
 neighbours: it is exact for bit-identical units and for the tied and
 untied units of the labs; a near-identical pair (every weight within
@@ -57,7 +65,15 @@ SCALARS = (
     "max_distance",
     "max_cosine",
     "mean_abs_correlation",
+    "dead_fraction",
+    "saturated_fraction",
 )
+#: Activations whose units can be dead: their output exactly 0.
+DEAD_ACTIVATIONS = ("relu", "relu6")
+#: Bounded activations, (low, high) of their output: their units can saturate.
+BOUNDED_ACTIVATIONS = {"sigmoid": (0.0, 1.0), "hard_sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+#: A saturated unit stays within this share of its range from one bound.
+SATURATION = 0.01
 _NAN = float("nan")
 # Layers with units² x weights up to this (16 MiB of float32) get their
 # distances from the differences, wider ones from a Gram matrix.
@@ -224,7 +240,30 @@ def _correlation(activations, sample):
     return _off_diagonal_summary(corr, valid)[1]
 
 
-def _figures(weights, direction, tol, sample, pair_index, activations, layout, pairs):
+def _dead_saturated(activations, sample, marks):
+    """Shares of the sampled units dead and saturated across the probe.
+
+    ``marks``: ``(dead?, bounded?, low, high)`` as float32 (see ``_marks``).
+    """
+    A = ops.cast(activations, "float32")
+    A = ops.take(ops.reshape(A, (-1, A.shape[-1])), sample, axis=1)  # everywhere x units
+    nan = ops.cast(_NAN, "float32")
+    dead = ops.mean(ops.cast(ops.all(A == 0.0, axis=0), "float32"))
+    low, high = marks[2], marks[3]
+    gap = SATURATION * (high - low)
+    near = ops.logical_or(ops.all(A <= low + gap, axis=0), ops.all(A >= high - gap, axis=0))
+    saturated = ops.mean(ops.cast(near, "float32"))
+    return ops.where(marks[0] > 0, dead, nan), ops.where(marks[1] > 0, saturated, nan)
+
+
+def _marks(activation):
+    """The float32 vector ``_dead_saturated`` reads for an activation's name."""
+    low, high = BOUNDED_ACTIVATIONS.get(activation, (0.0, 1.0))
+    return np.array([activation in DEAD_ACTIVATIONS, activation in BOUNDED_ACTIVATIONS,
+                     low, high], dtype="float32")
+
+
+def _figures(weights, direction, tol, sample, pair_index, activations, marks, layout, pairs):
     """Every figure as one float32 vector (the body that gets compiled)."""
     U = ops.take(unit_rows(weights, layout), sample, axis=0)
     finite = ops.all(ops.isfinite(U))
@@ -236,15 +275,19 @@ def _figures(weights, direction, tol, sample, pair_index, activations, layout, p
         pair_scalars = [nan] * 4
         pair_list = None if pair_index is None else ops.full(pair_index.shape, _NAN, "float32")
     correlation = nan if activations is None else _correlation(activations, sample)
+    dead, saturated = ((nan, nan) if activations is None
+                       else _dead_saturated(activations, sample, marks))
     head = [width, rms, mean_cos] + pair_scalars
     head = ops.stack([ops.cast(ops.where(finite, value, nan), "float32") for value in head]
-                     + [ops.cast(correlation, "float32")])  # float32 under any floatx
+                     + [ops.cast(value, "float32")  # float32 under any floatx
+                        for value in (correlation, dead, saturated)])
     if pair_list is None:
         return head
     return ops.concatenate([head, ops.where(finite, pair_list, nan)])
 
 
-def _figures_of_many(weights, direction, tol, sample, pair_index, activations, layout, pairs):
+def _figures_of_many(weights, direction, tol, sample, pair_index, activations, marks, layout,
+                     pairs):
     """The figures of several snapshots of one layer, one after another in
     one vector (flat, so a fetch joins it to other records without a reshape).
 
@@ -255,7 +298,8 @@ def _figures_of_many(weights, direction, tol, sample, pair_index, activations, l
     """
     def one(args):
         w, a = args
-        return _figures(tuple(w), direction, tol, sample, pair_index, a, layout=layout, pairs=pairs)
+        return _figures(tuple(w), direction, tol, sample, pair_index, a, marks, layout=layout,
+                        pairs=pairs)
 
     if activations is None:
         rows = ops.vectorized_map(lambda w: one((w, None)), tuple(weights))
@@ -294,10 +338,13 @@ class UnitFigures:
         seed: seed of the fixed random direction used to sort units.
         layout: ``((axis, gates), ...)``, one per weight (see ``unit_rows``);
             default: a kernel and a bias with the units on their last axis.
+        activation: the name of the layer's activation (``"relu"``,
+            ``"sigmoid"``, ...): says whether its units can be dead or
+            saturated (``dead_fraction``, ``saturated_fraction``).
     """
 
     def __init__(self, kernel_shape, tol=1e-6, pair_limit=32, sample=None, seed=0,
-                 layout=None):
+                 layout=None, activation=None):
         if layout is None:
             kernel_shape = tuple(int(size) for size in kernel_shape)
             shapes, layout = (kernel_shape, (kernel_shape[-1],)), DENSE_LAYOUT
@@ -327,6 +374,8 @@ class UnitFigures:
         self._pair_index = (ops.convert_to_tensor((rows * self.units + cols).astype("int32"))
                             if self.keep_pairs else None)
         self._zero_bias = ops.zeros((total,), "float32")
+        self.activation = activation
+        self._marks = ops.convert_to_tensor(_marks(activation))
 
     @property
     def size(self):
@@ -353,7 +402,7 @@ class UnitFigures:
                      bool(pairs), None if activations is None else tuple(activations.shape))
         return _compiled_figures(signature)(
             weights, self._direction, self._tol, self._sample, self._pair_index,
-            activations, layout=self.layout, pairs=bool(pairs))
+            activations, self._marks, layout=self.layout, pairs=bool(pairs))
 
     def compute_many(self, weights, activations=None, pairs=False):
         """The figures of several snapshots of the weights, one vector of
@@ -370,7 +419,7 @@ class UnitFigures:
                      bool(pairs), None if activations is None else tuple(activations.shape))
         return _compiled_figures(signature, fn=_figures_of_many)(
             weights, self._direction, self._tol, self._sample, self._pair_index,
-            activations, layout=self.layout, pairs=bool(pairs))
+            activations, self._marks, layout=self.layout, pairs=bool(pairs))
 
     def decode(self, vector, pairs=False):
         """A dict of plain Python numbers from one vector fetched to the host

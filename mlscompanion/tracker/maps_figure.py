@@ -25,10 +25,13 @@ letter; purple frame), ``dead`` and ``saturated`` (dark red frame).
 
 import numpy as np
 
+from mlscompanion.style import figure_class
+
 # The course's dark red and purple (``mlscompanion.plotting.style``), for the marks.
 dldarkred, dlpurple = "#C00000", "#7030A0"
 
-__all__ = ["plot_unit_maps", "animate_unit_maps", "PLAYGROUND_COLORS", "playground_cmap", "display_values"]
+__all__ = ["plot_unit_maps", "animate_unit_maps", "PLAYGROUND_COLORS", "playground_cmap", "display_values",
+           "figure_png"]
 
 PLAYGROUND_COLORS = ("#f59322", "#e8eaeb", "#0877bd")
 _SIGMOID_LIKE = ("sigmoid", "hard_sigmoid")
@@ -138,7 +141,6 @@ def plot_unit_maps(maps, max_units=12, title=None):
             ``max_units`` units and say how many more there are.
         title: the figure's title (default: says the step).
     """
-    from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
     if type(max_units) is not int or max_units < 1:
@@ -146,7 +148,7 @@ def plot_unit_maps(maps, max_units=12, title=None):
     cmap = playground_cmap()
     counts = [2] + [m.units for m in maps.layers]
     layout = _Layout(counts, max_units)
-    fig = Figure(figsize=(layout.width, layout.height), dpi=_DPI)
+    fig = figure_class()(figsize=(layout.width, layout.height), dpi=_DPI)
     bg = fig.add_axes([0, 0, 1, 1], zorder=-1)
     bg.set_xlim(0, layout.width)
     bg.set_ylim(0, layout.height)
@@ -290,3 +292,21 @@ def animate_unit_maps(maps_list, path, fps=2, max_frames=60, dpi=72, **kwargs):
     frames[0].save(os.fspath(path), save_all=True, append_images=frames[1:],
                    duration=int(1000 / fps), loop=0)
     return path
+
+
+def figure_png(maps, dpi=72, **kwargs):
+    """``(png_bytes, (width, height))``: the figure of ``maps`` as a PNG image.
+
+    Example:
+
+    >>> png, (width, height) = figure_png(unit_maps(model, X, y))
+    """
+    import io
+    import struct
+
+    fig = plot_unit_maps(maps, **kwargs)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    png = buffer.getvalue()
+    width, height = struct.unpack(">II", png[16:24])  # the PNG header's IHDR chunk
+    return png, (width, height)

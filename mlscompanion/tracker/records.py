@@ -25,6 +25,8 @@ FIGURE_FIELDS = (
     "mean_cosine",
     "max_cosine",
     "mean_abs_correlation",
+    "dead_fraction",
+    "saturated_fraction",
 )
 
 #: The keys of a record, in CSV order.
@@ -35,7 +37,7 @@ RECORD_FIELDS = (
 )
 
 #: Columns a CSV written by an earlier version may lack (read back as NaN).
-OPTIONAL_FIELDS = ("rms_distance",)
+OPTIONAL_FIELDS = ("rms_distance", "dead_fraction", "saturated_fraction")
 
 
 def _count_or_nan(value):

@@ -39,7 +39,7 @@ import numpy as np
 from mlscompanion._keras import keras, ops
 from mlscompanion._validation import check_int
 
-__all__ = ["unit_maps", "UnitMapper", "UnitMaps", "LayerMap"]
+__all__ = ["unit_maps", "UnitMapper", "UnitMaps", "LayerMap", "activation_name"]
 
 #: Activations whose output can be exactly 0 over a region (dead units).
 RELU_FAMILY = ("relu", "relu6")
@@ -107,7 +107,8 @@ class UnitMaps:
         return {m.name: m.fractions() for m in self.layers}
 
 
-def _activation_name(layer):
+def activation_name(layer):
+    """The name of ``layer``'s activation (``"linear"`` where it has none)."""
     if isinstance(layer, keras.layers.ReLU):
         plain = not layer.negative_slope and layer.max_value is None
         return "relu" if plain else ("relu6" if not layer.negative_slope else "leaky_relu")
@@ -315,7 +316,7 @@ class UnitMapper:
                 "unit maps need at least one.")
         self._all_outputs = keras.Model(model.inputs,
                                   [layer.output for layer in self._layers] + [model.outputs[0]])
-        self._output_activation = _activation_name(model.layers[-1])
+        self._output_activation = activation_name(model.layers[-1])
         self._sizes = (self.grid ** 2, self.tile_grid ** 2)
 
     @staticmethod
@@ -359,7 +360,7 @@ class UnitMapper:
         layer_maps = []
         for layer, values in zip(self._layers, outputs[:-1]):
             values = values.T  # units x everywhere
-            activation = _activation_name(layer)
+            activation = activation_name(layer)
             kernel, bias = _plain_kernel(layer)
             dead, saturated = _marks(activation, values)
             layer_maps.append(LayerMap(

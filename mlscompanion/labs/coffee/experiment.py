@@ -40,6 +40,7 @@ __all__ = [
     "network_output",
     "good_roast",
     "save_units_picture",
+    "save_maps_picture",
 ]
 
 #: The ranges the lab draws its roasts from (°C and minutes).
@@ -120,6 +121,7 @@ class CoffeeResult:
     activation_correlation: np.ndarray  # 3 x 3, on the 200 roasts
     units: list  # UnitDescription per unit
     tracker_history: list = field(repr=False, default_factory=list)
+    tracker: object = field(repr=False, default=None)  # its plot_maps() draws each unit
 
 
 def prepare_coffee(reps=1000):
@@ -286,7 +288,13 @@ def train_coffee(data=None, epochs=10, seed=1234, learning_rate=0.01, verbose=0,
     seeding.set_seed(seed)
     model = models.coffee_model(units=3)
     initial = [np.array(w) for w in model.get_weights()]
-    tracker = NeuronDifferentiation(layers=["layer1"], probe=data.X_norm, live=live)
+    # The unit maps over (temperature, duration) in raw units: the model
+    # takes normalized rows, so the plane goes through the lab's normalization.
+    std = np.sqrt(np.asarray(data.variance, dtype="float32"))
+    tracker = NeuronDifferentiation(
+        layers=["layer1"], probe=data.X_norm, live=live, maps_data=(data.X, data.y),
+        maps={"transform": lambda rows: (rows - data.mean) / std,
+              "feature_names": ("temperature (°C)", "duration (min)")})
     model.compile(
         loss=keras.losses.BinaryCrossentropy(),
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
@@ -321,6 +329,7 @@ def train_coffee(data=None, epochs=10, seed=1234, learning_rate=0.01, verbose=0,
         activation_correlation=similarity.activation_correlation(hidden),
         units=units,
         tracker_history=list(tracker.history),
+        tracker=tracker,
     )
 
 
@@ -337,5 +346,20 @@ def save_units_picture(path, reps=300, epochs=10, dpi=80):
 
     result = train_coffee(prepare_coffee(reps=reps), epochs=epochs)
     fig = plot_units(result.tracker_history, layer="layer1")
+    fig.savefig(path, dpi=check_int(dpi, "dpi"))
+    return result
+
+
+def save_maps_picture(path, reps=300, epochs=10, dpi=80):
+    """Train the lab's coffee network and save its unit maps (``plot_maps``) as a PNG.
+
+    It makes the unit maps picture in the README; regenerate it with
+
+        python -c "from mlscompanion.labs.coffee import experiment as coffee; coffee.save_maps_picture('docs/images/unit_maps_coffee.png')"
+
+    Returns the ``CoffeeResult``.
+    """
+    result = train_coffee(prepare_coffee(reps=reps), epochs=epochs)
+    fig = result.tracker.plot_maps()
     fig.savefig(path, dpi=check_int(dpi, "dpi"))
     return result

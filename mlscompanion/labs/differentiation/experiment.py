@@ -135,6 +135,7 @@ class DifferentiationRun:
     loss: np.ndarray  # training loss per epoch
     accuracy: float  # on the 200 roasts after training
     tracker_history: list = field(repr=False, default_factory=list)
+    tracker: object = field(repr=False, default=None)  # with maps=True: plot_maps, animate
 
     @property
     def growth_factor(self):
@@ -188,12 +189,16 @@ def train_from_symmetric(
     learning_rate=0.01,
     verbose=0,
     live=False,
+    maps=False,
 ):
     """Train the coffee network (Adam, batch 32) from the symmetric start nudged
     by ``epsilon``, recording the units every ``every`` batches.
 
     ``live=True`` shows the tracker's figure while ``fit`` runs (one picture
     updated in place in a notebook, one line per epoch elsewhere).
+    ``maps=True`` keeps every unit's map over the (normalized) input plane at
+    the start and each epoch end: ``run.tracker.animate(path, what="maps")``
+    shows the identical-looking units separating.
 
     The data are the 200 normalized roasts tiled ``reps`` times, so an epoch
     is ``ceil(200 * reps / 32)`` steps.
@@ -210,7 +215,10 @@ def train_from_symmetric(
     model = models.coffee_model(units)
     model.set_weights(symmetric_start(epsilon, units, seed))
     gap = initial_gradient_gap(epsilon, X_norm, y, units, seed)
-    tracker = NeuronDifferentiation(layers=["layer1"], every=every, live=live)
+    tracker = NeuronDifferentiation(
+        layers=["layer1"], every=every, live=live,
+        maps={"grid": 60, "tile_grid": 30} if maps else False,
+        maps_data=(X_norm, y) if maps else None)
     model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(learning_rate))
     history = model.fit(Xt, yt, epochs=epochs, verbose=verbose, callbacks=[tracker])
     pred = keras.ops.convert_to_numpy(model(X_norm, training=False)) >= 0.5
@@ -224,6 +232,7 @@ def train_from_symmetric(
         loss=np.array(history.history["loss"], dtype=float),
         accuracy=float(np.mean(pred == (y >= 0.5))),
         tracker_history=list(records),
+        tracker=tracker,
     )
 
 

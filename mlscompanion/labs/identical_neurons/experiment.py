@@ -90,6 +90,7 @@ class RunResult:
     trajectory: np.ndarray  # epochs x WEIGHT_NAMES
     unit_distance: list  # distance between the two hidden units, per record
     tracker_history: list = field(repr=False, default_factory=list)
+    tracker: object = field(repr=False, default=None)  # with unit maps (plot_maps)
 
 
 @dataclass
@@ -167,7 +168,8 @@ def train_forum_network(
         # later one too: the tie, not the start, keeps the units identical.
         model.set_weights(weights)
     before = tying.weight_names(model).values()
-    tracker = NeuronDifferentiation(layers=["layer1"], tol=0.0)
+    tracker = NeuronDifferentiation(
+        layers=["layer1"], tol=0.0, maps={"grid": 60, "tile_grid": 30}, maps_data=(X_norm, y))
     trajectory = WeightTrajectory()
     model.compile(
         loss="binary_crossentropy",
@@ -189,6 +191,7 @@ def train_forum_network(
         trajectory=trajectory.as_array(WEIGHT_NAMES),
         unit_distance=[r["min_distance"] for r in tracker.history],
         tracker_history=list(tracker.history),
+        tracker=tracker,
     )
 
 

@@ -4,7 +4,7 @@ import numpy as np
 
 from mlscompanion.style import dlblue, dldarkred, dlorange, dlpurple, new_figure
 
-__all__ = ["plot_tied_vs_untied", "plot_start_gradients"]
+__all__ = ["plot_tied_vs_untied", "plot_start_gradients", "plot_tied_untied_maps"]
 
 _PAIRS = (("w1", "w3"), ("w2", "w4"), ("w5", "w6"))
 _COLORS = (dlblue, dlorange, dlpurple)
@@ -66,4 +66,30 @@ def plot_start_gradients(checks):
     ax.set_ylabel("gradient at the start")
     ax.set_title("gradient of every weight on the 200 roasts", fontsize="medium")
     ax.legend(fontsize="small")
+    return fig
+
+
+def plot_tied_untied_maps(result, step=None):
+    """The unit maps of the tied run beside those of the untied run.
+
+    Each side is what ``tracker.plot_maps(step)`` draws for that run (tied
+    units are marked as tied); ``result`` is a ``DemoResult`` from
+    ``run_tied_vs_untied``.
+
+    Example:
+
+    >>> plot_tied_untied_maps(run_tied_vs_untied(epochs=3))
+    """
+    import io
+
+    from matplotlib.image import imread
+
+    runs = (result.tied, result.untied)
+    fig, axes = new_figure(1, 2, width=6.0, height=3.6)
+    for ax, run in zip(axes[0], runs):
+        buffer = io.BytesIO()
+        run.tracker.plot_maps(step, title=run.label).savefig(buffer, format="png", dpi=80)
+        buffer.seek(0)
+        ax.imshow(imread(buffer, format="png"))
+        ax.set_axis_off()
     return fig

@@ -140,6 +140,14 @@ class SinkGroup:
         for sink in self._open_sinks():
             sink.send(records)
 
+    def send_maps(self, maps):
+        """Hand a unit maps update (a ``UnitMaps``) to every sink that shows
+        maps: those with a ``send_maps`` method (TensorBoard, the live view)."""
+        for sink in self._open_sinks():
+            send_maps = getattr(sink, "send_maps", None)
+            if callable(send_maps):
+                send_maps(maps)
+
     def flush(self):
         """An epoch is over: TensorBoard flushes, the live view redraws or
         prints its line. The tracker calls it when the next epoch begins and

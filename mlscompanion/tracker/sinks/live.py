@@ -21,6 +21,11 @@ in between are drawn by the next redraw; the last state is always drawn when
 training ends. The clock is an attribute (``clock=time.monotonic``) so tests
 drive the throttle without waiting.
 
+With ``maps=True`` the unit maps are the picture's main panel: each maps
+update (the start and every epoch end) is drawn as ``tracker.plot_maps``
+draws it, titled with the latest figures of each layer (script mode prints
+the same line as without maps).
+
 The tracker fetches records from the device in windows (``fetch_every``);
 with a live view it also fetches whenever ``ready()`` says a redraw may
 happen, so the picture is never older than one throttle interval.
@@ -114,6 +119,8 @@ class LiveSink:
         self._figure = None
         self._next_draw = None  # clock time of the next allowed redraw
         self._drawn = 0  # records shown by the last redraw or line
+        self.maps = None  # the latest unit maps (a UnitMaps), if the tracker makes them
+        self._maps_drawn = True
 
     def open(self, history=()):
         """A new ``fit`` begins: a new picture, starting from ``history``."""
@@ -124,6 +131,8 @@ class LiveSink:
         self._figure = None
         self._next_draw = None
         self._drawn = len(self.records)
+        self.maps = None
+        self._maps_drawn = True
 
     def ready(self):
         """True when a redraw may happen now (the tracker then fetches records)."""
@@ -135,15 +144,24 @@ class LiveSink:
         if records and self.ready():
             self._draw()
 
+    def send_maps(self, maps):
+        """A unit maps update (a ``UnitMaps``): it becomes the main panel."""
+        self.maps = maps
+        self._maps_drawn = False
+        if self.notebook and self.ready():
+            self._draw()
+
     def flush(self):
         """An epoch is over: redraw if allowed (notebook) or print one line (script).
 
         The tracker calls it once Keras' progress bar has finished the
         epoch's line (when the next epoch begins, and at the end of training).
         """
-        if len(self.records) == self._drawn:
+        if len(self.records) == self._drawn and self._maps_drawn:
             return
         if not self.notebook:
+            if len(self.records) == self._drawn:
+                return
             print(_summary_line(self.records[self._drawn:]), file=self.stream or sys.stdout)
             self._drawn = len(self.records)
         elif self.ready():
@@ -151,7 +169,7 @@ class LiveSink:
 
     def close(self):
         """Training ended: draw the last state if it is not shown yet."""
-        if self.notebook and len(self.records) > self._drawn:
+        if self.notebook and (len(self.records) > self._drawn or not self._maps_drawn):
             self._draw()
         self._handle = None
         self._figure = None
@@ -162,7 +180,16 @@ class LiveSink:
         from mlscompanion.tracker.plots import plot_differentiation
 
         start = self.clock()
-        self._figure = plot_differentiation(self.records, fig=self._figure)
+        if self.maps is not None:
+            from mlscompanion.tracker.maps_figure import plot_unit_maps
+
+            title = f"unit maps at step {self.maps.step}"
+            if self.records:
+                title = _summary_line(self.records)
+            self._figure = plot_unit_maps(self.maps, title=title)
+            self._maps_drawn = True
+        else:
+            self._figure = plot_differentiation(self.records, fig=self._figure)
         fig = self._figure
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=self.dpi)

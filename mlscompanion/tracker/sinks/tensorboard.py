@@ -10,6 +10,8 @@ Each record becomes one event at its optimizer step: a scalar per figure,
 tagged ``<layer>/<figure>`` (``layer1/effective_width``,
 ``layer1/min_distance``, ...; NaN figures are skipped), and, for layers that
 keep them, a histogram of the pair distances (``layer1/pair_distances``).
+With ``maps=True`` each unit maps update is an image tagged ``unit_maps``
+at its step (the figure of ``tracker.plot_maps``, as a PNG).
 
 Written with the ``tensorboard`` package alone (``pip install
 mlscompanion[tensorboard]``): its protocol buffers, summary builders and
@@ -104,6 +106,18 @@ class TensorBoardSink:
             if summary.value:
                 self._write(self._event_pb2.Event(
                     wall_time=time.time(), step=int(record["step"]), summary=summary))
+
+    def send_maps(self, maps, dpi=72):
+        """One image event: the unit maps figure of ``maps`` (a ``UnitMaps``)."""
+        from mlscompanion.tracker.maps_figure import figure_png
+
+        png, (width, height) = figure_png(maps, dpi=dpi)
+        image = self._summary_pb2.Summary.Image(
+            height=height, width=width, colorspace=4, encoded_image_string=png)
+        summary = self._summary_pb2.Summary(
+            value=[self._summary_pb2.Summary.Value(tag="unit_maps", image=image)])
+        self._write(self._event_pb2.Event(
+            wall_time=time.time(), step=int(maps.step or 0), summary=summary))
 
     def flush(self):
         """Make everything sent so far readable by TensorBoard (at epoch ends)."""
