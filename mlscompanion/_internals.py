@@ -18,7 +18,7 @@ import inspect
 import sys
 
 __all__ = [
-    "CHECKED_ON", "InternalsChanged", "KERAS_MODEL_MODULE",
+    "CHECKED_ON", "InternalsChanged", "KERAS_MODEL_MODULE", "KERAS2_MODEL_MODULE",
     "jax_backends_started", "keras_global_seed", "tf_global_seed",
     "tf_op_determinism_enabled", "layer_calls", "call_arguments", "callback_model",
     "jax_training_state",
@@ -32,6 +32,8 @@ CHECKED_ON = "Keras 3.15.1, TensorFlow 2.21, JAX 0.10.2, PyTorch 2.13"
 #: Where ``keras.Model`` is defined (``keras.Model.__module__``); an import
 #: hook can wait for it without importing Keras first.
 KERAS_MODEL_MODULE = "keras.src.models.model"
+#: ... and where Keras 2 (``tf.keras`` of TensorFlow 2.13-2.15) defines it.
+KERAS2_MODEL_MODULE = "keras.src.engine.training"
 
 
 class InternalsChanged(RuntimeError):

@@ -172,7 +172,7 @@ PRIVATE_MODULES = ("keras.src", "jax._src", "tensorflow.python")
 PRIVATE_ATTRIBUTES = {"_inbound_nodes", "_model", "_jax_state", "_jax_state_synced", "_backends"}
 #: The bootstrap until it goes through the door too; the audit only names
 #: ``keras.src...set_random_seed`` as a call to look for in a snippet.
-NOT_YET_THROUGH_THE_DOOR = {"mlscompanion.snippets._bootstrap", "mlscompanion.snippets.audit"}
+NOT_YET_THROUGH_THE_DOOR = {"mlscompanion.snippets.audit"}
 
 
 def private_uses(path):

@@ -21,7 +21,6 @@ starts as fast as plain Python.
 """
 
 import argparse
-import functools
 import importlib.abc
 import importlib.util
 import json
@@ -31,7 +30,10 @@ import runpy
 import sys
 import traceback
 
-MODEL_MODULE = "keras.src.models.model"
+from mlscompanion import _internals
+
+# Where keras.Model is defined: Keras 3, and Keras 2 (tf.keras of TensorFlow 2.13-2.15).
+MODEL_MODULES = (_internals.KERAS_MODEL_MODULE, _internals.KERAS2_MODEL_MODULE)
 
 STDIN_MESSAGE = (
     "snippet check runs snippets without standard input: the snippet tried to "
@@ -85,10 +87,6 @@ class _AfterImport(importlib.abc.MetaPathFinder):
         return spec
 
 
-def _register_our_classes(_keras):
-    from mlscompanion import constraints, initializers  # noqa: F401 (registers them)
-
-
 class _Recorder:
     """Remembers every Keras model created and every ``fit`` call."""
 
@@ -99,33 +97,25 @@ class _Recorder:
         self.fit_calls = []
 
     def install(self, model_module):
-        model_class = model_module.Model
-        original_new = model_class.__new__
-        original_fit = model_class.fit
-        recorder = self
+        if getattr(self, "_installed", False):
+            return
+        self._installed = True
+        _internals.record_model_creation(model_module.Model, self._created)
+        _internals.record_fit_calls(model_module.Model, self._fitted)
 
-        def __new__(cls, *args, **kwargs):
-            obj = original_new(cls, *args, **kwargs)
-            if id(obj) not in recorder._ids:
-                recorder._ids.add(id(obj))
-                recorder.created.append(obj)  # strong reference: kept to the end
-            return obj
+    def _created(self, model):
+        if id(model) not in self._ids:
+            self._ids.add(id(model))
+            self.created.append(model)  # strong reference: kept to the end
 
-        @functools.wraps(original_fit)
-        def fit(self, *args, **kwargs):
-            recorder.fit_calls.append(recorder._describe_fit(args, kwargs))
-            return original_fit(self, *args, **kwargs)
+    def _fitted(self, model, arguments, passed):
+        self.fit_calls.append(self._describe_fit(arguments, passed))
 
-        model_class.__new__ = staticmethod(__new__)
-        model_class.fit = fit
-
-    def _describe_fit(self, args, kwargs):
-        x = args[0] if args else kwargs.get("x")
-        shuffle = args[8] if len(args) > 8 else kwargs.get("shuffle", True)
+    def _describe_fit(self, arguments, passed):
+        x, shuffle = arguments.get("x"), arguments.get("shuffle", True)
         dataset_like = hasattr(x, "element_spec") or "Dataset" in type(x).__name__
         return {"shuffle": bool(shuffle) and not dataset_like,
-                "explicit": "shuffle" in kwargs or len(args) > 8,
-                "line": self._snippet_line()}
+                "explicit": "shuffle" in passed, "line": self._snippet_line()}
 
     def _snippet_line(self):
         frame = sys._getframe(1)
@@ -195,8 +185,10 @@ def _random_initializers(models):
     Unseeded: ``layer.attribute`` names whose initializer got no ``seed=``
     (its values then depend on the global seeding).
     """
-    from keras.src.initializers.random_initializers import RandomInitializer
-
+    try:
+        RandomInitializer = _internals.random_initializer_class()
+    except _internals.InternalsChanged:  # Keras 2 has no such base class: no facts
+        return [], []
     users, unseeded = {}, []
     for layer in _layers(models):
         for attr, value in vars(layer).items():
@@ -295,17 +287,13 @@ def main(argv=None):
 
     snippet = os.path.abspath(args.snippet)
     recorder = _Recorder(snippet)
-    if MODEL_MODULE in sys.modules:
-        recorder.install(sys.modules[MODEL_MODULE])
-    else:
-        sys.meta_path.insert(0, _AfterImport(MODEL_MODULE, recorder.install))
-    # This process imported mlscompanion without Keras (to start fast); once
-    # the snippet imports Keras, register our classes as a plain
-    # ``import mlscompanion`` does, so its load_model calls find them.
-    if "keras" in sys.modules:
-        _register_our_classes(None)
-    else:
-        sys.meta_path.insert(0, _AfterImport("keras", _register_our_classes))
+    for module in MODEL_MODULES:
+        if module in sys.modules:
+            recorder.install(sys.modules[module])
+        else:
+            sys.meta_path.insert(0, _AfterImport(module, recorder.install))
+    # Importing mlscompanion (to run this module) set up the registration of our
+    # classes for when the snippet imports Keras, so its load_model calls find them.
     sys.stdin = _NoStdin()
     sys.argv = [args.snippet]
     sys.path[0] = os.path.dirname(snippet)
