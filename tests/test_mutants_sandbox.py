@@ -406,3 +406,249 @@ def test_identity_drops_capabilities_and_makes_a_root_checker_nobody_where_bwrap
     assert identity == ("--unshare-all", "--cap-drop", "ALL") + (nobody if works else ())
     assert sandbox._identity.__wrapped__(str(tmp_path / "missing")) == (
         "--unshare-all", "--cap-drop", "ALL")
+
+
+# --- _supervisor.py --------------------------------------------------------------------------
+
+def test_descendants_walk_the_tree_and_leave_spared_subtrees_alone():
+    table = {10: (1, "S"), 11: (10, "S"), 12: (10, "Z"), 13: (11, "R"), 14: (13, "S"),
+             20: (1, "S"), 21: (20, "S"), 15: (12, "S")}
+    assert sorted(_supervisor._descendants(table, 10)) == [11, 12, 13, 14, 15]
+    assert sorted(_supervisor._descendants(table, 10, spared={11})) == [12, 15]
+    assert sorted(_supervisor._descendants(table, 1, spared=(20,))) == [10, 11, 12, 13, 14, 15]
+    assert _supervisor._descendants(table, 14) == [] and _supervisor._descendants({}, 1) == []
+
+
+@small_processes
+def test_process_table_reads_parent_and_state_even_through_odd_names(tmp_path):
+    odd = tmp_path / "a) (b c"
+    os.symlink("/bin/sleep", odd)
+    import subprocess
+
+    child = subprocess.Popen([str(odd), "30"])
+    try:
+        table = _supervisor._process_table()
+        assert table[child.pid][0] == os.getpid() and table[child.pid][1] in "RSD"
+        assert table[os.getpid()] == (os.getppid(), "R")
+        assert all(isinstance(pid, int) and isinstance(ppid, int) for pid, (ppid, _) in table.items())
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_process_table_skips_vanished_processes_and_other_entries(monkeypatch):
+    stats = {"7": b"7 (x) y) S 3 7 7 0", "8": None, "9": b"9 (sh) Z 7 9 9 0"}
+
+    def fake_open(path, mode):
+        assert mode == "rb"
+        data = stats[path.split("/")[2]]
+        if data is None:
+            raise FileNotFoundError(path)
+        import io
+
+        return io.BytesIO(data)
+
+    monkeypatch.setattr(_supervisor.os, "listdir", lambda path: ["self", "7", "8", "9", "net"])
+    monkeypatch.setattr(_supervisor, "open", fake_open, raising=False)
+    assert _supervisor._process_table() == {7: (3, "S"), 9: (7, "Z")}
+
+
+def test_request_stop_sets_the_flag(monkeypatch):
+    monkeypatch.setattr(_supervisor, "_stop_requested", False)
+    _supervisor._request_stop(signal.SIGTERM, None)
+    assert _supervisor._stop_requested is True
+
+
+def _drop_and_read():
+    assert _supervisor._become_subreaper() is True
+    _supervisor.drop_privileges()
+    return {name: _status_field(name) for name in ("NoNewPrivs", "CapBnd", "CapEff", "CapPrm",
+                                                   "CapInh")} | {"subreaper": guard._subreaper()}
+
+
+def test_drop_privileges_leaves_no_capability_and_no_new_privileges():
+    status = in_child(_drop_and_read)
+    assert status["NoNewPrivs"] == "1" and status["subreaper"] == 1
+    assert status["CapEff"] == status["CapPrm"] == status["CapInh"] == "0" * 16
+    if os.geteuid() == 0:  # an ordinary user holds no bounding set to drop
+        assert status["CapBnd"] == "0" * 16
+
+
+def _limited(limits_, preset=None):
+    if preset:
+        for which, value in preset.items():
+            resource.setrlimit(which, value)
+    before = {which: resource.getrlimit(which) for which in (
+        resource.RLIMIT_AS, resource.RLIMIT_NPROC, resource.RLIMIT_FSIZE, resource.RLIMIT_CPU,
+        resource.RLIMIT_CORE)}
+    _supervisor._limiter(limits_)()
+    after = {which: resource.getrlimit(which) for which in before}
+    return before, after, _status_field("NoNewPrivs")
+
+
+def test_limiter_lowers_each_limit_and_drops_privileges():
+    asked = {"memory": 6 * GIB, "processes": 4000, "file_size": 1 << 20, "cpu_seconds": 50,
+             "core": 0}
+    _supervisor._limiter(asked)  # mutmut records the call here; the limits apply in the child
+    cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    before, after, no_new_privs = in_child(_limited, asked)
+    assert after == {resource.RLIMIT_AS: (6 * GIB, 6 * GIB), resource.RLIMIT_NPROC: (4000, 4000),
+                     resource.RLIMIT_FSIZE: (1 << 20, 1 << 20), resource.RLIMIT_CPU: (50, cpu_hard),
+                     resource.RLIMIT_CORE: (0, 0)}
+    assert no_new_privs == "1"
+
+
+def test_limiter_never_raises_a_limit_and_leaves_unnamed_ones():
+    _supervisor._limiter({})
+    preset = {resource.RLIMIT_FSIZE: (1000, 1000), resource.RLIMIT_CPU: (40, 60)}
+    before, after, _ = in_child(_limited, {"file_size": 1 << 20, "cpu_seconds": 100, "memory": None},
+                                preset)
+    assert after[resource.RLIMIT_FSIZE] == (1000, 1000)  # lowered to the hard limit, not raised
+    assert after[resource.RLIMIT_CPU] == (60, 60)
+    for which in (resource.RLIMIT_AS, resource.RLIMIT_NPROC, resource.RLIMIT_CORE):
+        assert after[which] == before[which]
+
+
+def _zombie(exit_code=0):
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover
+        os._exit(exit_code)
+    os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)  # dead, not yet collected
+    return pid
+
+
+def _sleeper():
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover
+        time.sleep(60)
+        os._exit(0)
+    return pid
+
+
+def _collected(pid):
+    try:
+        return os.waitpid(pid, os.WNOHANG) == (0, 0) and False
+    except ChildProcessError:
+        return True
+
+
+def _reap_some():
+    first, second, third = _zombie(), _zombie(), _zombie()
+    _supervisor._reap([first, 999999999 + 0 * first])
+    only_first = (_collected(first), _zombie_still(second), _zombie_still(third))
+    sleeper = _sleeper()
+    _supervisor._reap()  # returns although a child is still running
+    everything = (_collected(second), _collected(third), _alive(sleeper))
+    os.kill(sleeper, signal.SIGKILL)
+    os.waitpid(sleeper, 0)
+    _supervisor._reap()  # no child at all
+    return only_first, everything
+
+
+def _zombie_still(pid):
+    return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is not None
+
+
+def test_reap_collects_the_named_dead_children_or_every_dead_child():
+    _supervisor._reap([])
+    only_first, everything = in_child(_reap_some)
+    assert only_first == (True, True, True) and everything == (True, True, True)
+
+
+def _signal_some():
+    target = _sleeper()
+    _supervisor._signal(target, signal.SIGKILL)
+    _, status = os.waitpid(target, 0)
+    _supervisor._signal(target, signal.SIGKILL)  # gone: no error
+    return os.WIFSIGNALED(status) and os.WTERMSIG(status)
+
+
+def test_signal_sends_and_ignores_processes_that_are_gone():
+    _supervisor._signal(os.getpid(), 0)
+    assert in_child(_signal_some) == signal.SIGKILL
+
+
+def _tree():
+    """A child with a grandchild, an orphan (its parent exited) and a child spared."""
+    read, write = os.pipe()
+    parent = os.fork()
+    if parent == 0:  # pragma: no cover
+        os.close(read)
+        grandchild = _sleeper()
+        orphan_parent = os.fork()
+        if orphan_parent == 0:
+            orphan = _sleeper()
+            os.write(write, f"{orphan} ".encode())
+            os._exit(0)
+        os.waitpid(orphan_parent, 0)
+        os.write(write, f"{grandchild}\n".encode())
+        time.sleep(60)
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as handle:
+        orphan, grandchild = map(int, handle.readline().split())
+    return parent, grandchild, orphan
+
+
+def _kill_tree():
+    me = os.getpid()
+    _supervisor._become_subreaper()
+    parent, grandchild, orphan = _tree()
+    spared = _sleeper()
+    table = _supervisor._process_table()
+    orphan_came_back = table[orphan][0] == me
+    killed = _supervisor.kill_descendants(me, spared=[spared])
+    after = (_alive(parent), _alive(grandchild), _alive(orphan), _alive(spared))
+    spared_not_collected = os.waitpid(spared, os.WNOHANG) == (0, 0)
+    again = _supervisor.kill_descendants(me)
+    os.waitpid(spared, 0) if _alive(spared) else None
+    return orphan_came_back, killed, (parent, grandchild, orphan, spared), after, \
+        spared_not_collected, again
+
+
+def test_kill_descendants_kills_the_whole_tree_orphans_too_and_spares_what_it_is_told():
+    orphan_came_back, killed, (parent, grandchild, orphan, spared), after, spared_kept, again = \
+        in_child(_kill_tree)
+    assert orphan_came_back  # we are its subreaper
+    assert killed == {parent, grandchild, orphan} and after == (False, False, False, True)
+    assert spared_kept and again == {spared}
+
+
+def _supervise(argv_tail, timeout="5", stop=False, limits_="{}"):
+    read, write = os.pipe()
+    _supervisor._stop_requested = stop
+    code = _supervisor.main(["--timeout", timeout, "--status-fd", str(write), "--limits", limits_,
+                             *argv_tail])
+    with os.fdopen(read) as handle:
+        lines = handle.read().splitlines()
+    return code, lines, signal.getsignal(signal.SIGHUP) is _supervisor._request_stop
+
+
+@small_processes
+def test_supervisor_reports_the_exit_code_and_kills_what_the_command_left(tmp_path):
+    out = tmp_path / "limits"
+    script = (f"cat /proc/self/limits /proc/self/status > {out}; "
+              "sleep 30 >/dev/null 2>&1 & sleep 31 >/dev/null 2>&1 & exit 3")
+    code, lines, handled = in_child(_supervise, ["--", "sh", "-c", script], "5", False,
+                                    json.dumps({"file_size": 4096}))
+    assert code == 0 and handled and len(lines) == 1
+    assert json.loads(lines[0]) == {"returncode": 3, "timed_out": False, "stopped": False,
+                                    "left_behind": 2, "subreaper": True}
+    seen = out.read_text()
+    assert any(line.startswith("Max file size") and line.split()[3:5] == ["4096", "4096"]
+               for line in seen.splitlines())
+    assert "NoNewPrivs:\t1" in seen
+
+
+@small_processes
+def test_supervisor_kills_the_command_at_the_deadline():
+    code, lines, _ = in_child(_supervise, ["sleep", "30"], "0.05")
+    assert json.loads(lines[0]) == {"returncode": -9, "timed_out": True, "stopped": False,
+                                    "left_behind": 0, "subreaper": True}
+
+
+@small_processes
+def test_supervisor_stops_when_asked_and_says_so():
+    code, lines, _ = in_child(_supervise, ["sleep", "30"], "30", True)
+    assert json.loads(lines[0]) == {"returncode": -9, "timed_out": False, "stopped": True,
+                                    "left_behind": 0, "subreaper": True}
