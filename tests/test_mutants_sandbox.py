@@ -526,15 +526,17 @@ def _sleeper():
 
 
 def _collected(pid):
+    """Whether ``pid`` was collected already (nothing left to wait for)."""
     try:
-        return os.waitpid(pid, os.WNOHANG) == (0, 0) and False
+        os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
         return True
+    return False
 
 
 def _reap_some():
     first, second, third = _zombie(), _zombie(), _zombie()
-    _supervisor._reap([first, 999999999 + 0 * first])
+    _supervisor._reap([first, 999999999])  # a pid that is no child: ignored
     only_first = (_collected(first), _zombie_still(second), _zombie_still(third))
     sleeper = _sleeper()
     _supervisor._reap()  # returns although a child is still running
@@ -652,3 +654,331 @@ def test_supervisor_stops_when_asked_and_says_so():
     code, lines, _ = in_child(_supervise, ["sleep", "30"], "30", True)
     assert json.loads(lines[0]) == {"returncode": -9, "timed_out": False, "stopped": True,
                                     "left_behind": 0, "subreaper": True}
+
+
+# --- capture.py ------------------------------------------------------------------------------
+
+def test_supervisor_command_runs_the_script_without_site_and_passes_everything():
+    assert capture.supervisor_command(["python", "a b"], 2.5, "{status_fd}", {"core": 0}) == [
+        sys.executable, "-S", capture.SUPERVISOR, "--timeout", "2.5", "--status-fd",
+        "{status_fd}", "--limits", '{"core": 0}', "--", "python", "a b"]
+    assert capture.supervisor_command([], 300.0, 7, {})[4] == "300"
+    assert capture.SUPERVISOR == os.path.join(os.path.dirname(capture.__file__), "_supervisor.py")
+    assert capture.GRACE == 8.0 and (capture.TERM_AFTER, capture.KILL_AFTER) == (3.0, 6.0)
+
+
+def test_reader_keeps_the_cap_of_each_stream_and_counts_the_rest():
+    pipes = {name: os.pipe() for name in ("a", "b")}
+    streams = {name: os.fdopen(read, "rb") for name, (read, _) in pipes.items()}
+    reader = capture._Reader(streams, cap=4)
+    assert reader.open and not os.get_blocking(streams["a"].fileno())
+    os.write(pipes["a"][1], b"abcdef")
+    os.write(pipes["b"][1], b"xy")
+    reader.poll(0)
+    reader.poll(0)
+    os.write(pipes["b"][1], b"zw!")
+    reader.poll(0)
+    assert reader.kept == {"a": bytearray(b"abcd"), "b": bytearray(b"xyzw")}
+    assert reader.dropped == {"a": 2, "b": 1}
+    os.close(pipes["a"][1])
+    reader.poll(0)
+    assert reader.open and streams["a"].closed and not streams["b"].closed
+    os.close(pipes["b"][1])
+    reader.poll(0)
+    assert not reader.open and streams["b"].closed
+    reader.close()
+
+
+def test_reader_close_closes_the_streams_still_open():
+    read, write = os.pipe()
+    stream = os.fdopen(read, "rb")
+    reader = capture._Reader({"s": stream}, cap=10)
+    reader.close()
+    assert stream.closed
+    os.close(write)
+
+
+def _fake(returncode, status=b"", stdout=b"o", stderr=b"e", dropped=None):
+    process = types.SimpleNamespace(returncode=returncode)
+    reader = types.SimpleNamespace(kept={"stdout": bytearray(stdout), "stderr": bytearray(stderr)},
+                                   dropped=dropped or {"stdout": 0, "stderr": 0})
+    return process, reader, status
+
+
+def test_outcome_reads_the_last_status_line():
+    status = (b'{"returncode": 9}\n{"returncode": 4, "timed_out": false, "stopped": false, '
+              b'"left_behind": "3"}\n')
+    outcome = capture._outcome(*_fake(0, status, dropped={"stdout": 0, "stderr": 5}), 1.5, False)
+    assert outcome == capture.Outcome(returncode=4, stdout=b"o", stderr=b"e", seconds=1.5,
+                                      timed_out=False, left_behind=3, dropped={"stderr": 5},
+                                      supervisor_lost=False)
+    timed = capture._outcome(*_fake(0, b'{"returncode": -9, "timed_out": true, "left_behind": 0}'),
+                             2, False)
+    assert timed.returncode is None and timed.timed_out is True and not timed.supervisor_lost
+    stopped = capture._outcome(*_fake(0, b'{"returncode": -9, "timed_out": false, "stopped": true, '
+                                         b'"left_behind": 1}'), 2, False)
+    assert stopped.returncode == -9 and stopped.timed_out is True and stopped.left_behind == 1
+
+
+@pytest.mark.parametrize("status", [b"", b"not json", b"\xff\xfe", b"\n\n"])
+@pytest.mark.parametrize("code, killed, lost", [(0, False, False), (2, False, False),
+                                                (128, False, False), (129, False, True),
+                                                (-9, False, True), (-15, True, True),
+                                                (0, True, True)])
+def test_outcome_without_a_status_tells_a_lost_supervisor_from_a_failed_start(status, code, killed, lost):
+    outcome = capture._outcome(*_fake(code, status), 3.0, killed)
+    assert outcome.supervisor_lost is lost and outcome.timed_out is killed
+    assert outcome.returncode == (None if lost else code) and outcome.left_behind == 0
+    assert outcome.dropped == {} and (outcome.stdout, outcome.stderr) == (b"o", b"e")
+
+
+def _session_kill():
+    read, write = os.pipe()
+    leader = os.fork()
+    if leader == 0:  # pragma: no cover
+        os.setsid()
+        member = _sleeper()
+        os.write(write, f"{member}\n".encode())
+        time.sleep(60)
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as handle:
+        member = int(handle.readline())
+    capture._signal_session(leader, signal.SIGKILL)
+    _, status = os.waitpid(leader, 0)
+    for _ in range(1000):
+        if not _alive(member):
+            break
+        time.sleep(0.01)
+    gone = not _alive(member)
+    capture._signal_session(leader, signal.SIGKILL)  # gone: no error
+    return os.WTERMSIG(status), gone
+
+
+def test_signal_session_signals_the_whole_session():
+    assert in_child(_session_kill) == (signal.SIGKILL, True)
+
+
+def _supervised(script, timeout=5, cap=1000, backstop=None):
+    if backstop:
+        capture.TERM_AFTER, capture.KILL_AFTER, capture.DRAIN, capture.GRACE = backstop
+    outcome = capture.run_supervised(["sh", "-c", script], timeout, "/", {"PATH": os.defpath},
+                                     cap=cap)
+    return outcome, os.getpid()
+
+
+@small_processes
+def test_run_supervised_reads_streams_and_status_from_a_supervisor():
+    script = ('echo out; echo err >&2; '
+              'echo \'{"returncode": 4, "timed_out": false, "left_behind": 2}\' > /proc/self/fd/{status_fd}')
+    outcome, _ = in_child(_supervised, script, 5, 2)
+    assert (outcome.returncode, outcome.stdout, outcome.stderr) == (4, b"ou", b"er")
+    assert outcome.dropped == {"stdout": 2, "stderr": 2} and outcome.left_behind == 2
+    assert not outcome.supervisor_lost and not outcome.timed_out and outcome.seconds < 30
+
+
+@small_processes
+def test_run_supervised_without_a_report_is_a_failed_start():
+    outcome, _ = in_child(_supervised, "exit 3")
+    assert outcome.returncode == 3 and not outcome.supervisor_lost and outcome.left_behind == 0
+
+
+@small_processes
+def test_run_supervised_sweeps_the_orphans_of_a_killed_supervisor():
+    script = "sleep 30 >/dev/null 2>&1 & sleep 31 >/dev/null 2>&1 & kill -9 $$"
+    # The sleeps hold the status pipe: its reading stops at timeout + GRACE.
+    outcome, _ = in_child(_supervised, script, 0.2, 1000, (3.0, 6.0, 2.0, 0.2))
+    assert outcome.supervisor_lost and outcome.returncode is None and outcome.left_behind == 2
+    assert not outcome.timed_out
+
+
+@small_processes
+def test_run_supervised_terminates_then_kills_a_supervisor_past_its_deadline():
+    polite, _ = in_child(_supervised, "sleep 30", 0, 1000, (0.05, 5.0, 0.05, 5.05))
+    assert polite.supervisor_lost and not polite.timed_out and polite.seconds < 5.0
+    stubborn, _ = in_child(_supervised, "trap '' TERM; sleep 30", 0, 1000, (0.05, 0.2, 0.05, 0.25))
+    assert stubborn.supervisor_lost and stubborn.timed_out and stubborn.returncode is None
+
+
+@small_processes
+def test_run_supervised_stops_reading_when_a_grandchild_keeps_the_pipes_open():
+    script = ('sleep 30 & echo \'{"returncode": 0, "timed_out": false, "left_behind": 0}\' '
+              '> /proc/self/fd/{status_fd}')
+    # The sleep holds stdout, stderr and the status pipe: reading stops DRAIN after the
+    # supervisor exits, the status at timeout + GRACE.
+    outcome, _ = in_child(_supervised, script, 0.5, 1000, (3.0, 6.0, 0.1, 0.5))
+    assert outcome.returncode == 0 and outcome.seconds < 3.0
+
+
+# --- guard.py --------------------------------------------------------------------------------
+
+def _guard_states():
+    before = (guard._prctl(guard.PR_GET_DUMPABLE, 0), guard._subreaper())
+    kept = _sleeper()
+    with guard.guarded():
+        with guard.guarded():
+            inside = (guard._prctl(guard.PR_GET_DUMPABLE, 0), guard._subreaper())
+        still = (guard._prctl(guard.PR_GET_DUMPABLE, 0), guard._subreaper())
+        known = guard._known
+        orphan_maker = os.fork()
+        if orphan_maker == 0:  # pragma: no cover
+            _sleeper()
+            os._exit(0)
+        os.waitpid(orphan_maker, 0)
+        swept = guard.sweep()
+    after = (guard._prctl(guard.PR_GET_DUMPABLE, 0), guard._subreaper())
+    kept_alive = _alive(kept)
+    os.kill(kept, signal.SIGKILL)
+    return before, inside, still, after, kept in known, swept, kept_alive, guard._children()
+
+
+def test_guarded_hides_the_checker_collects_orphans_and_restores_itself():
+    before, inside, still, after, known, swept, kept_alive, children = in_child(_guard_states)
+    assert before == (1, 0) and inside == still == (0, 1) and after == before
+    assert known and kept_alive and swept == 1
+
+
+def _children_listed():
+    first, second = _sleeper(), _sleeper()
+    found = guard._children()
+    for pid in (first, second):
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    return found == {first, second}
+
+
+def test_children_are_this_process_children_only():
+    assert in_child(_children_listed)
+
+
+# --- runner.py: the report channel -----------------------------------------------------------
+
+def _report(tmp_path, data):
+    path = tmp_path / "report.json"
+    path.write_bytes(data)
+    return str(path)
+
+
+def test_read_report_takes_a_json_object_from_a_regular_file(tmp_path):
+    assert runner._read_report(_report(tmp_path, b'{"a": [1]}')) == {"a": [1]}
+    assert runner._read_report(_report(tmp_path, b"")) is None
+    assert runner._read_report(_report(tmp_path, b'{"x": "\xc3\xa9"}')) == {"x": "é"}
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"[1]", "report.json is not the JSON object the check writes"),
+    (b"{", "report.json is not the JSON the check writes"),
+    (b'{"a": "\xff"}', "report.json is not the JSON the check writes"),
+])
+def test_read_report_refuses_what_the_check_does_not_write(tmp_path, data, message):
+    with pytest.raises(runner.Tampered) as error:
+        runner._read_report(_report(tmp_path, data))
+    assert str(error.value) == message
+
+
+def test_read_report_refuses_a_report_past_the_cap(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "REPORT_CAP", 10)
+    assert runner._read_report(_report(tmp_path, b'{"a": 123}')) == {"a": 123}  # exactly 10
+    with pytest.raises(runner.Tampered) as error:
+        runner._read_report(_report(tmp_path, b'{"a": 1234}'))
+    assert str(error.value) == "report.json holds more than 0 MB"
+    assert runner.REPORT_CAP == 10 and "32 MB" in _cap_message(monkeypatch, tmp_path)
+
+
+def _cap_message(monkeypatch, tmp_path):
+    monkeypatch.setattr(runner, "REPORT_CAP", 32 * 1000 * 1000)
+    path = tmp_path / "huge.json"
+    with open(path, "wb") as handle:
+        handle.truncate(32 * 1000 * 1000 + 1)  # sparse: no disk used
+    with pytest.raises(runner.Tampered) as error:
+        runner._read_report(str(path))
+    return str(error.value)
+
+
+def test_read_report_never_follows_links_or_opens_fifos_or_devices(tmp_path):
+    report = tmp_path / "report.json"
+    cases = {}
+    os.symlink("/dev/zero", report)
+    cases["link"] = report
+    fifo = tmp_path / "fifo" / "report.json"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder" / "report.json"
+    folder.mkdir(parents=True)
+    messages = {}
+    for name, path in (("link", report), ("fifo", fifo), ("folder", folder),
+                       ("device", "/dev/null"), ("missing", tmp_path / "none.json")):
+        with pytest.raises(runner.Tampered) as error:
+            runner._read_report(str(path))
+        messages[name] = str(error.value)
+    assert messages == {"link": "report.json was replaced by a symbolic link",
+                        "fifo": "report.json was replaced by a FIFO",
+                        "folder": "report.json was replaced by a folder",
+                        "device": "report.json was replaced by a character device",
+                        "missing": "report.json was removed"}
+
+
+def test_kind_names_each_file_type():
+    assert runner._kind(stat.S_IFLNK) == "a symbolic link" and runner._kind(stat.S_IFIFO) == "a FIFO"
+    assert runner._kind(stat.S_IFCHR) == "a character device"
+    assert runner._kind(stat.S_IFBLK) == "a block device"
+    assert runner._kind(stat.S_IFSOCK) == "a socket" and runner._kind(stat.S_IFDIR) == "a folder"
+    assert runner._kind(stat.S_IFREG) == "not a regular file"
+
+
+def test_read_report_refuses_a_file_swapped_after_the_check(tmp_path, monkeypatch):
+    path = _report(tmp_path, b"{}")
+    real_lstat = os.lstat
+    os.remove(path)
+    os.mkfifo(path)
+    monkeypatch.setattr(runner.os, "lstat", lambda p: real_lstat(str(tmp_path / "other")))
+    (tmp_path / "other").write_bytes(b"{}")
+    with pytest.raises(runner.Tampered) as error:
+        runner._read_report(path)  # the FIFO is opened without blocking and refused
+    assert str(error.value) == "report.json was replaced by a FIFO"
+    os.remove(path)
+    os.symlink(tmp_path / "other", path)
+    with pytest.raises(runner.Tampered) as error:
+        runner._read_report(path)
+    assert str(error.value).startswith("report.json could not be opened safely (")
+    assert "link" in str(error.value) or "loop" in str(error.value).lower()
+
+
+def test_field_takes_a_value_of_its_kind_or_the_default():
+    report = {"a": [1], "b": None, "c": "x", "d": True}
+    assert runner._field(report, "a", list, []) == [1]
+    assert runner._field(report, "b", list, "default") == "default"
+    assert runner._field(report, "z", dict, {"d": 1}) == {"d": 1}
+    with pytest.raises(runner.Tampered) as error:
+        runner._field(report, "c", list, [])
+    assert str(error.value) == "report.json holds a c that is not list"
+
+
+GOOD = {"index": 1, "name": "m", "cls": "Sequential", "params": 3, "fingerprint": "ab"}
+
+
+def test_model_print_takes_a_record_of_the_written_shape():
+    model = runner._model_print(dict(GOOD))
+    assert (model.index, model.name, model.cls, model.params, model.fingerprint) == (
+        1, "m", "Sequential", 3, "ab")
+    assert runner._model_print({**GOOD, "rounded": "cd"}).rounded == "cd"
+    assert runner._model_print({**GOOD, "rounded": None}).rounded is None
+
+
+@pytest.mark.parametrize("record, message", [
+    ([1], "report.json holds a model record the check does not write"),
+    ({**GOOD, "extra": 1}, "report.json holds a model record the check does not write"),
+    ({**GOOD, "index": "1"}, "report.json holds a model whose index is not int"),
+    ({**GOOD, "index": True}, "report.json holds a model whose index is not int"),
+    ({**GOOD, "params": False}, "report.json holds a model whose params is not int"),
+    ({**GOOD, "name": 1}, "report.json holds a model whose name is not str"),
+    ({**GOOD, "cls": None}, "report.json holds a model whose cls is not str"),
+    ({**GOOD, "fingerprint": b"x"}, "report.json holds a model whose fingerprint is not str"),
+    ({k: v for k, v in GOOD.items() if k != "fingerprint"},
+     "report.json holds a model whose fingerprint is not str"),
+    ({**GOOD, "rounded": 1}, "report.json holds a model whose rounded fingerprint is not text"),
+])
+def test_model_print_refuses_any_other_shape(record, message):
+    with pytest.raises(runner.Tampered) as error:
+        runner._model_print(record)
+    assert str(error.value) == message
