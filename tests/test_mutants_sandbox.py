@@ -201,7 +201,7 @@ def test_physical_memory_is_pages_times_page_size_or_none(monkeypatch):
 
 
 def test_user_processes_counts_this_users_pids_only(monkeypatch):
-    owners = {"1": 0, "20": 5, "21": 5, "22": 6}
+    owners = {"1": 0, "20": 5, "21": 5, "22": 6, "24": 5}
 
     def fake_stat(path):
         name = path.rsplit("/", 1)[1]
@@ -210,9 +210,13 @@ def test_user_processes_counts_this_users_pids_only(monkeypatch):
         return types.SimpleNamespace(st_uid=owners[name])
 
     monkeypatch.setattr(limits.os, "getuid", lambda: 5)
-    monkeypatch.setattr(limits.os, "listdir", lambda path: ["1", "20", "self", "21", "22", "23"])
+    def fake_listdir(path):
+        assert path == "/proc"
+        return ["1", "20", "self", "21", "22", "23", "24"]
+
+    monkeypatch.setattr(limits.os, "listdir", fake_listdir)
     monkeypatch.setattr(limits.os, "stat", fake_stat)
-    assert limits._user_processes() == 2
+    assert limits._user_processes() == 3
 
 
 def test_limits_rlimits_and_describe():
