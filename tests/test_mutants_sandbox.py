@@ -337,7 +337,8 @@ def test_python_paths_are_the_prefixes_the_package_sys_path_and_the_mentors_entr
     monkeypatch.setattr(sys, "path", [
         "", "relative", str(prefix / "lib/python3/site-packages"), str(tmp_path / "other/site-packages"),
         str(tmp_path / "other/dist-packages"), str(tmp_path / "other/plain"),
-        str(tmp_path / "x.zip"), str(tmp_path / "y.egg"), f"{prefix}-base_prefix/lib"])
+        str(tmp_path / "x.zip"), str(tmp_path / "y.egg"), f"{prefix}-base_prefix/lib",
+        "rel/site-packages", "/pkgroot/mlscompanion/vendor"])  # relative, and under the package
     env = {"PYTHONPATH": "/pp/a:rel:/left:/pkgroot", "LD_LIBRARY_PATH": "/ld/a"}
     assert sandbox._python_paths("/pkgroot", env, left_out=("/left",)) == [
         str(prefix), f"{prefix}-base_prefix", f"{prefix}-exec_prefix",
@@ -346,6 +347,21 @@ def test_python_paths_are_the_prefixes_the_package_sys_path_and_the_mentors_entr
         str(tmp_path / "other/dist-packages"), str(tmp_path / "x.zip"), str(tmp_path / "y.egg"),
         f"{prefix}-base_prefix/lib", "/pp/a", "/ld/a", str(tmp_path / "bin")]
     assert sandbox._python_paths("/pkgroot", {})[-1] == str(tmp_path / "bin")
+
+
+def test_bwrap_command_binds_top_level_folders_and_links_them_where_they_are_links(monkeypatch, tmp_path):
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: "/opt/bwrap")
+    monkeypatch.setattr(sandbox, "_identity", lambda path: ())
+    monkeypatch.setattr(sandbox, "gpu_device_files", lambda: [])
+    monkeypatch.setattr(sandbox, "_python_paths", lambda *args, **kwargs: [])
+    (tmp_path / "lib").mkdir()
+    os.symlink("usr/bin", tmp_path / "bin")
+    top = (str(tmp_path / "bin"), str(tmp_path / "lib"), str(tmp_path / "missing"))
+    monkeypatch.setattr(sandbox, "_TOP_LEVEL", top)
+    args = sandbox.bwrap_command(["x"], "/run", "/run/work", str(tmp_path / "gone.py"), "/p", {})
+    start = args.index("/usr") + 2
+    assert args[start:start + 6] == ["--symlink", "usr/bin", top[0], "--ro-bind", top[1], top[1]]
+    assert args[start + 6] == "--ro-bind-try" and top[2] not in args
 
 
 def test_bwrap_command_in_full(monkeypatch, tmp_path):
