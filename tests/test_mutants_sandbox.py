@@ -457,7 +457,8 @@ def test_process_table_reads_parent_and_state_even_through_odd_names(tmp_path):
 
 
 def test_process_table_skips_vanished_processes_and_other_entries(monkeypatch):
-    stats = {"7": b"7 (x) y) S 3 7 7 0", "8": None, "9": b"9 (sh) Z 7 9 9 0"}
+    stats = {"7": b"7 (x) y) S 3 7 7 0", "8": None, "9": b"9 (sh) Z 7 9 9 0",
+             "10": b"10 (\xc3\xa9t\xe9) R 9 10 10 0"}
 
     def fake_open(path, mode):
         assert mode == "rb"
@@ -468,9 +469,9 @@ def test_process_table_skips_vanished_processes_and_other_entries(monkeypatch):
 
         return io.BytesIO(data)
 
-    monkeypatch.setattr(_supervisor.os, "listdir", lambda path: ["self", "7", "8", "9", "net"])
+    monkeypatch.setattr(_supervisor.os, "listdir", lambda path: ["self", "7", "8", "9", "net", "10"])
     monkeypatch.setattr(_supervisor, "open", fake_open, raising=False)
-    assert _supervisor._process_table() == {7: (3, "S"), 9: (7, "Z")}
+    assert _supervisor._process_table() == {7: (3, "S"), 9: (7, "Z"), 10: (9, "R")}
 
 
 def test_request_stop_sets_the_flag(monkeypatch):
@@ -521,7 +522,7 @@ def test_limiter_lowers_each_limit_and_drops_privileges():
 def test_limiter_never_raises_a_limit_and_leaves_unnamed_ones():
     _supervisor._limiter({})
     preset = {resource.RLIMIT_FSIZE: (1000, 1000), resource.RLIMIT_CPU: (40, 60)}
-    before, after, _ = in_child(_limited, {"file_size": 1 << 20, "cpu_seconds": 100, "memory": None},
+    before, after, _ = in_child(_limited, {"memory": None, "file_size": 1 << 20, "cpu_seconds": 100},
                                 preset)
     assert after[resource.RLIMIT_FSIZE] == (1000, 1000)  # lowered to the hard limit, not raised
     assert after[resource.RLIMIT_CPU] == (60, 60)
@@ -617,23 +618,50 @@ def _kill_tree():
     _supervisor._become_subreaper()
     parent, grandchild, orphan = _tree()
     spared = _sleeper()
+    zombie = _zombie()  # dead already: neither killed nor, with spared pids, collected
     table = _supervisor._process_table()
     orphan_came_back = table[orphan][0] == me
     killed = _supervisor.kill_descendants(me, spared=[spared])
     after = (_alive(parent), _alive(grandchild), _alive(orphan), _alive(spared))
-    spared_not_collected = os.waitpid(spared, os.WNOHANG) == (0, 0)
-    again = _supervisor.kill_descendants(me)
-    os.waitpid(spared, 0) if _alive(spared) else None
-    return orphan_came_back, killed, (parent, grandchild, orphan, spared), after, \
-        spared_not_collected, again
+    collected = (_collected(parent), _zombie_still(zombie))
+    again = _supervisor.kill_descendants(me)  # no spared pids: every dead child collected
+    collected += (_collected(zombie), _collected(spared))
+    return orphan_came_back, killed, (parent, grandchild, orphan, spared), after, collected, again
 
 
 def test_kill_descendants_kills_the_whole_tree_orphans_too_and_spares_what_it_is_told():
-    orphan_came_back, killed, (parent, grandchild, orphan, spared), after, spared_kept, again = \
+    orphan_came_back, killed, (parent, grandchild, orphan, spared), after, collected, again = \
         in_child(_kill_tree)
     assert orphan_came_back  # we are its subreaper
     assert killed == {parent, grandchild, orphan} and after == (False, False, False, True)
-    assert spared_kept and again == {spared}
+    assert collected == (True, True, True, True) and again == {spared}
+
+
+def _chain(depth):
+    """A process that forks a child that forks a child ... (``depth`` deep), each then waiting."""
+    for _ in range(depth):
+        if os.fork() != 0:
+            time.sleep(60)
+            os._exit(0)
+    time.sleep(60)
+    os._exit(0)
+
+
+def _kill_growing_tree():
+    me = os.getpid()
+    _supervisor._become_subreaper()
+    head = os.fork()
+    if head == 0:  # pragma: no cover
+        _chain(300)
+    killed = _supervisor.kill_descendants(me)
+    left = [pid for pid in _supervisor._descendants(_supervisor._process_table(), me)
+            if _alive(pid)]
+    return head in killed, len(killed), left
+
+
+def test_kill_descendants_outruns_a_tree_that_keeps_growing():
+    head_killed, count, left = in_child(_kill_growing_tree)
+    assert head_killed and count >= 1 and left == []
 
 
 def _supervise(argv_tail, timeout="5", stop=False, limits_="{}"):
@@ -660,6 +688,41 @@ def test_supervisor_reports_the_exit_code_and_kills_what_the_command_left(tmp_pa
     assert any(line.startswith("Max file size") and line.split()[3:5] == ["4096", "4096"]
                for line in seen.splitlines())
     assert "NoNewPrivs:\t1" in seen
+
+
+def _bad_arguments(argv):
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        try:
+            _supervisor.main(argv)
+        except SystemExit as exit:
+            return exit.code, err.getvalue()
+    return None, err.getvalue()
+
+
+@pytest.mark.parametrize("argv, missing", [(["--status-fd", "9", "true"], "--timeout"),
+                                           (["--timeout", "1", "true"], "--status-fd")])
+def test_supervisor_needs_a_timeout_and_a_status_descriptor(argv, missing):
+    code, err = in_child(_bad_arguments, argv)
+    assert code == 2 and err.startswith("usage: _supervisor ") and missing in err
+
+
+@small_processes
+def test_supervisor_applies_no_limit_when_given_none_and_handles_every_stop_signal():
+    read, write = os.pipe()
+
+    def run():
+        _supervisor.main(["--timeout", "5", "--status-fd", str(write), "true"])
+        return [signal.getsignal(signum) is _supervisor._request_stop
+                for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)]
+
+    assert in_child(run) == [True, True, True]
+    os.close(write)
+    with os.fdopen(read) as handle:
+        assert json.loads(handle.read())["returncode"] == 0
 
 
 @small_processes
