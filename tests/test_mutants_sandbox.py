@@ -25,6 +25,7 @@ from mlscompanion.snippets import (_supervisor, capture, childenv, escape, guard
                                    runner, sandbox)
 
 GIB = 1024**3
+CHILD_LIMIT = 60  # seconds a forked child may take (each takes well under one)
 small_processes = pytest.mark.small_processes
 
 
@@ -44,6 +45,7 @@ def in_child(function, *args):
     pid = os.fork()
     if pid == 0:  # pragma: no cover (the child)
         code = 0
+        signal.alarm(CHILD_LIMIT)  # a child that hangs (a mutant) ends on its own
         try:
             os.close(read)
             try:
