@@ -668,7 +668,9 @@ def test_kill_descendants_outruns_a_tree_that_keeps_growing():
 
 def _supervise(argv_tail, timeout="5", stop=False, limits_="{}"):
     read, write = os.pipe()
+    os.set_inheritable(write, True)  # as capture.py passes it (pass_fds)
     _supervisor._stop_requested = stop
+    argv_tail = [part.replace("{fd}", str(write)) for part in argv_tail]
     code = _supervisor.main(["--timeout", timeout, "--status-fd", str(write), "--limits", limits_,
                              *argv_tail])
     with os.fdopen(read) as handle:
@@ -725,6 +727,18 @@ def test_supervisor_applies_no_limit_when_given_none_and_handles_every_stop_sign
     os.close(write)
     with os.fdopen(read) as handle:
         assert json.loads(handle.read())["returncode"] == 0
+
+
+@small_processes
+def test_supervisor_runs_the_command_in_its_own_session_without_the_status_descriptor(tmp_path):
+    out = tmp_path / "seen"
+    script = (f"cat /proc/$$/stat > {out}; echo $$ >> {out}; "
+              f"if [ -e /proc/$$/fd/{{fd}} ]; then echo inherited >> {out}; fi")
+    in_child(_supervise, ["sh", "-c", script])
+    stat, pid = out.read_text().splitlines()[:2]
+    fields = stat.rsplit(")", 1)[1].split()
+    assert fields[2] == fields[3] == pid  # its own process group and session
+    assert "inherited" not in out.read_text()  # it cannot write the supervisor's report
 
 
 @small_processes
