@@ -59,9 +59,11 @@ def in_child(function, *args):
         os._exit(code)
     os.close(write)
     with os.fdopen(read, "rb") as handle:
-        data = handle.read()
+        try:  # one message: processes the child left (a mutant's) may hold the pipe open
+            (kind, value), hits = pickle.load(handle)
+        except EOFError:
+            (kind, value), hits = ("error", "the child ended without a result"), set()
     os.waitpid(pid, 0)
-    (kind, value), hits = pickle.loads(data)
     state = sys.modules.get("mutmut.state")
     if state is not None:
         state.state()._stats.update(hits)
