@@ -641,6 +641,22 @@ def test_kill_descendants_kills_the_whole_tree_orphans_too_and_spares_what_it_is
     assert collected == (True, True, True, True) and again == {spared}
 
 
+def test_kill_descendants_stops_a_tree_that_grows_during_the_sweep_before_killing_it(monkeypatch):
+    me = 5
+    tables = iter([
+        {10: (me, "S"), 20: (me, "Z")},  # the sweep's first look: 10 alive, 20 dead
+        {10: (me, "T"), 11: (10, "R"), 20: (me, "Z")},  # 10 forked 11 before it stopped
+        {10: (me, "T"), 11: (10, "T"), 20: (me, "Z")},  # nothing new: kill both
+    ])
+    sent = []
+    monkeypatch.setattr(_supervisor, "_process_table", lambda: next(tables, {}))
+    monkeypatch.setattr(_supervisor, "_signal", lambda pid, signum: sent.append((pid, signum)))
+    monkeypatch.setattr(_supervisor, "_reap", lambda pids=None: None)
+    assert _supervisor.kill_descendants(me, spared=()) == {10, 11}
+    assert sent == [(10, signal.SIGSTOP), (10, signal.SIGSTOP), (11, signal.SIGSTOP),
+                    (10, signal.SIGKILL), (11, signal.SIGKILL)]
+
+
 def _chain(depth):
     """A process that forks a child that forks a child ... (``depth`` deep), each then waiting."""
     for _ in range(depth):
