@@ -891,13 +891,31 @@ def test_run_supervised_reads_streams_and_status_from_a_supervisor():
     outcome, _ = in_child(_supervised, script, 5, 2)
     assert (outcome.returncode, outcome.stdout, outcome.stderr) == (4, b"ou", b"er")
     assert outcome.dropped == {"stdout": 2, "stderr": 2} and outcome.left_behind == 2
-    assert not outcome.supervisor_lost and not outcome.timed_out and outcome.seconds < 30
+    assert outcome.supervisor_lost is False and outcome.timed_out is False and outcome.seconds < 30
 
 
 @small_processes
 def test_run_supervised_without_a_report_is_a_failed_start():
     outcome, _ = in_child(_supervised, "exit 3")
     assert outcome.returncode == 3 and not outcome.supervisor_lost and outcome.left_behind == 0
+    assert outcome.timed_out is False
+
+
+@small_processes
+def test_run_supervised_reads_what_a_grandchild_writes_after_the_supervisor_exits():
+    # The supervisor exits at once; its grandchild writes a second later and then closes
+    # the pipes. Reading goes on until then (DRAIN is long), and nothing is signalled
+    # before the deadline (TERM_AFTER is past the supervisor's exit).
+    script = "(sleep 2; echo late) & echo early"
+    outcome, _ = in_child(_supervised, script, 0, 1000, (1.0, 30.0, 30.0, 40.0))
+    assert outcome.stdout == b"early\nlate\n" and outcome.seconds < 20
+
+
+@small_processes
+def test_run_supervised_sends_sigterm_once():
+    script = "trap 'echo term' TERM; while :; do sleep 0.01; done"
+    outcome, _ = in_child(_supervised, script, 0, 1000, (0.05, 1.0, 0.2, 1.2))
+    assert outcome.stdout == b"term\n" and outcome.supervisor_lost and outcome.timed_out
 
 
 @small_processes
