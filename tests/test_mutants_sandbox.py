@@ -1020,6 +1020,33 @@ def test_read_report_refuses_a_report_past_the_cap(tmp_path, monkeypatch):
     assert runner.REPORT_CAP == 10 and "32 MB" in _cap_message(monkeypatch, tmp_path)
 
 
+def test_read_report_reads_no_more_than_the_cap_and_one_byte(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "REPORT_CAP", 10)
+    path = _report(tmp_path, b" " * 100_000)
+    read = []
+    real_fdopen = os.fdopen
+
+    class Counting:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def read(self, *args):
+            data = self.handle.read(*args)
+            read.append(len(data))
+            return data
+
+    monkeypatch.setattr(runner.os, "fdopen", lambda fd, mode: Counting(real_fdopen(fd, mode)))
+    with pytest.raises(runner.Tampered):
+        runner._read_report(path)
+    assert read == [11]
+
+
 def _cap_message(monkeypatch, tmp_path):
     monkeypatch.setattr(runner, "REPORT_CAP", 32 * 1000 * 1000)
     path = tmp_path / "huge.json"
