@@ -37,7 +37,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = ("tracker.figures", "tracker.describe", "initializers", "constraints", "tying",
-           "seeding", "tracker.record_window", "next_layer", "devices")
+           "seeding", "tracker.record_window", "next_layer", "devices", "snippets.sandbox",
+           "snippets.childenv", "snippets.limits", "snippets._supervisor", "snippets.capture",
+           "snippets.guard", "snippets.escape", "snippets.runner")
+# Modules of which only some functions are scored: the runner's report channel (the rest
+# of runner.py starts the snippet's process, which the mutation runs do not).
+FUNCTIONS = {"snippets.runner": ("x__read_report", "x__kind", "x__field", "x__model_print")}
 DOC = ROOT / "docs" / "testing.md"
 # mutmut's exit codes, by outcome (mutmut/stats.py)
 KILLED = {1, 3, 37}
@@ -73,16 +78,30 @@ def listed(heading):
 
 def results(module):
     """{mutant name: exit code} of the last run on ``module``."""
-    meta = ROOT / "mutants" / "mlscompanion" / f"{module.replace('.', '/')}.py.meta"
+    meta = _meta(module)
     if not meta.exists():
         return {}
-    return json.loads(meta.read_text())["exit_code_by_key"]
+    codes = json.loads(meta.read_text())["exit_code_by_key"]
+    if module in FUNCTIONS:
+        codes = {name: code for name, code in codes.items() if _scored(module, name)}
+    return codes
+
+
+def _meta(module):
+    return ROOT / "mutants" / "mlscompanion" / f"{module.replace('.', '/')}.py.meta"
+
+
+def _scored(module, name):
+    function = name.rsplit(".", 1)[1].split("__mutmut_")[0]
+    return module not in FUNCTIONS or function in FUNCTIONS[module]
 
 
 def run(module, children, sample=None, survivors=None):
     """Run mutmut on every mutant of ``module``, a seeded random sample, or ``survivors``
     (the results of an earlier run: then only those that survived it)."""
     names = [f"mlscompanion.{module}.*"]
+    if module in FUNCTIONS:
+        names = [f"mlscompanion.{module}.{function}__mutmut_*" for function in FUNCTIONS[module]]
     if survivors is not None:
         names = sorted(name for name, code in survivors.items() if code in SURVIVED | NO_TESTS)
         if not names:
@@ -110,7 +129,7 @@ def keep_kills(before):
     runs), so ``--survivors`` puts those verdicts back.
     """
     for module, old in before.items():
-        meta = ROOT / "mutants" / "mlscompanion" / f"{module.replace('.', '/')}.py.meta"
+        meta = _meta(module)
         if not old or not meta.exists():
             continue
         data = json.loads(meta.read_text())
@@ -149,7 +168,8 @@ def table(modules):
             else:  # interrupted, suspicious, segfault
                 count["other"] += 1
                 missed.append(name)
-        stale += [name for name in {**equivalent, **elsewhere} if name.rsplit(".", 1)[0] == f"mlscompanion.{module}"
+        stale += [name for name in {**equivalent, **elsewhere}
+                  if name.rsplit(".", 1)[0] == f"mlscompanion.{module}"
                   and codes.get(name, "missing") not in SURVIVED | NO_TESTS | {None}]
         scored = len(checked) - count["equivalent"]
         killed = count["killed"] + count["timeout"]

@@ -5,6 +5,9 @@ Four things differ from a plain ``python -m pytest``:
 - Tests that start a fresh Python process are skipped. They take seconds
   each (a new interpreter imports Keras), and a mutant would reach them only
   through the environment; the in-process tests cover the same code.
+  Tests marked ``small_processes`` keep ``subprocess.Popen``: they start
+  only small programs (``sh``, ``sleep``, a fake ``bwrap``) or fork the
+  test process to run the sandbox's child-side code, in milliseconds.
 - ``test_compile_for_backend_jits_with_static_flags_under_jax`` is skipped:
   JAX hangs in a process forked from one that has used it. Its mutants are
   checked in one process instead (docs/testing.md, "Killed in a separate run").
@@ -27,6 +30,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
+
+_POPEN = subprocess.Popen
 
 
 class _NoFreshProcess(subprocess.Popen):
@@ -58,6 +64,17 @@ def _no_fresh_processes():
     """Session scope, so it is in place before module fixtures start processes."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(subprocess, "Popen", _NoFreshProcess)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _small_processes_allowed(request):
+    """``subprocess.Popen`` as it is for the tests marked ``small_processes``."""
+    if request.node.get_closest_marker("small_processes") is None:
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(subprocess, "Popen", _POPEN)
         yield
 
 
