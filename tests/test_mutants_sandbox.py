@@ -380,7 +380,7 @@ def test_bwrap_command_in_full(monkeypatch, tmp_path):
     snippet.write_text("print(1)\n")
     seen = {}
 
-    def python_paths(package_root, env, left_out=()):
+    def python_paths(package_root, env, left_out=(), interpreter=None):
         seen.update(package_root=package_root, env=env, left_out=left_out)
         return [str(tmp_path / "a"), str(tmp_path / "a"), "/usr/lib/python3", str(tmp_path / "link"),
                 str(tmp_path / "real"), str(tmp_path / "missing"), str(tmp_path / "b")]

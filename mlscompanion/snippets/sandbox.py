@@ -202,8 +202,9 @@ def _python_paths(package_root, env, left_out=(), interpreter=None):
     for name in ("PYTHONPATH", "LD_LIBRARY_PATH"):
         paths += [p for p in env.get(name, "").split(os.pathsep)
                   if os.path.isabs(p) and p not in left_out and p != package_root]
-    paths.append(os.path.dirname(os.path.realpath(interpreter.executable)))
-    paths.append(os.path.dirname(os.path.abspath(interpreter.executable)))
+    for folder in (os.path.realpath(interpreter.executable), os.path.abspath(interpreter.executable)):
+        if os.path.dirname(folder) not in paths:  # a venv's bin/python links elsewhere
+            paths.append(os.path.dirname(folder))
     return paths
 
 
