@@ -10,7 +10,8 @@ import numbers
 import os
 
 
-def _is_int(value):
+def is_int(value):
+    """An integer, and not a bool (``True`` is an ``int`` to Python)."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
@@ -59,7 +60,7 @@ def check_int(value, name, minimum=1):
     The one integer check of the package: the message names the argument,
     the value and the bound.
     """
-    if not _is_int(value) or value < minimum:
+    if not is_int(value) or value < minimum:
         fail(name, value, "a positive int" if minimum == 1 else f"an int >= {minimum}")
     return int(value)
 
@@ -85,7 +86,7 @@ def check_index_groups(groups, name="groups"):
             )
         members = list(group)
         for index in members:
-            if not _is_int(index) or index < 0:
+            if not is_int(index) or index < 0:
                 raise ValueError(
                     f"Group {members!r} in `{name}` holds {index!r}; expected "
                     "non-negative integer unit indices."
@@ -146,7 +147,7 @@ def check_entry_groups(groups, name="groups"):
             )
         members = []
         for entry in group:
-            if _is_int(entry):
+            if is_int(entry):
                 entry = (entry,)
             if isinstance(entry, (str, bytes)) or not hasattr(entry, "__iter__"):
                 raise ValueError(
@@ -154,7 +155,7 @@ def check_entry_groups(groups, name="groups"):
                     "an index tuple such as (0, 1)."
                 )
             entry = tuple(entry)
-            if not entry or not all(_is_int(i) and i >= 0 for i in entry):
+            if not entry or not all(is_int(i) and i >= 0 for i in entry):
                 raise ValueError(
                     f"Group {list(group)!r} in `{name}` holds {entry!r}; expected "
                     "a tuple of non-negative integers such as (0, 1)."
@@ -201,7 +202,7 @@ def check_entries_fit(groups, shape, name="groups"):
 
 def check_every(every):
     """``every`` of the tracker: ``"epoch"`` or a positive int."""
-    if every != "epoch" and not (_is_int(every) and every >= 1):
+    if every != "epoch" and not (is_int(every) and every >= 1):
         raise ValueError(
             f"`every` must be 'epoch' or a positive int (record every N "
             f"batches). Received: every={every!r}"

@@ -91,7 +91,7 @@ def _resolve_base(base, seed):
 
 
 def _check_seed(seed):
-    if seed is not None and not _validation._is_int(seed):
+    if seed is not None and not _validation.is_int(seed):
         raise ValueError(
             f"`seed` must be an integer or None. Received: seed={seed!r}"
         )

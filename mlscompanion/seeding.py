@@ -40,7 +40,7 @@ __all__ = [
 
 
 def _check_seed(seed):
-    if not _validation._is_int(seed):  # the type too: "1234" and 1234 print alike
+    if not _validation.is_int(seed):  # the type too: "1234" and 1234 print alike
         raise ValueError(
             f"`seed` must be an integer such as 1234. Received: seed={seed!r} "
             f"of type {type(seed).__name__}."
@@ -344,7 +344,7 @@ def fingerprint(model, decimals=None):
     >>> mlscompanion.fingerprint(model, decimals=4) == mlscompanion.fingerprint(model, decimals=4)
     True
     """
-    if decimals is not None and not (_validation._is_int(decimals) and decimals >= 0):
+    if decimals is not None and not (_validation.is_int(decimals) and decimals >= 0):
         _validation.fail("decimals", decimals, "None or a non-negative int")
     weights = _weights_of(model)
     digest = hashlib.sha256()

@@ -16,6 +16,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from mlscompanion._validation import is_int
 from mlscompanion.snippets import audit, compare, guard, runner
 from mlscompanion.snippets import interpreter as interpreters
 from mlscompanion.snippets import sandbox as sandboxes
@@ -32,18 +33,14 @@ def parallel_runs():
     return 1 if sandboxes.gpu_device_files() else PARALLEL_RUNS
 
 
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
 def _check_arguments(runs, seed, timeout, decimals):
-    if not _is_int(runs) or runs < 1:
+    if not is_int(runs) or runs < 1:
         raise ValueError(f"`runs` must be a positive integer such as 2. Received: runs={runs!r}")
-    if seed is not None and (not _is_int(seed) or not 0 <= seed < 2**32):
+    if seed is not None and (not is_int(seed) or not 0 <= seed < 2**32):
         raise ValueError(f"`seed` must be None or an integer in [0, 2**32). Received: seed={seed!r}")
     if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not timeout > 0:
         raise ValueError(f"`timeout` must be a positive number of seconds. Received: timeout={timeout!r}")
-    if decimals is not None and (not _is_int(decimals) or decimals < 0):
+    if decimals is not None and (not is_int(decimals) or decimals < 0):
         raise ValueError(f"`decimals` must be None or an integer >= 0. Received: decimals={decimals!r}")
 
 
