@@ -34,12 +34,9 @@ gives one correlation per position and pair: the mean is over every
 (position, pair) where both units vary across the samples.
 
 ``dead_fraction`` and ``saturated_fraction`` (with a probe) are the shares
-of the described units that are dead or saturated on the probe's samples
-(every position): dead, a ReLU unit (``activation`` "relu" or "relu6")
-whose output is exactly 0 everywhere; saturated, a ``sigmoid``,
-``hard_sigmoid`` or ``tanh`` unit that stays within 1 % of its range from
-one bound everywhere (a sharp step between the bounds is not saturated).
-NaN for a layer of another activation, or without a probe.
+of the described units dead or saturated on the probe's samples, by the
+rule of ``unit_states.py``; NaN for an activation that can be neither, or
+without a probe.
 
 ``effective_width`` counts groups of units linked through sorted
 neighbours: it is exact for bit-identical units and for the tied and
@@ -52,6 +49,7 @@ import math
 import numpy as np
 
 from mlscompanion._keras import keras, ops
+from mlscompanion.tracker.unit_states import activation_marks, probe_fractions
 
 __all__ = ["UnitFigures", "SCALARS", "DENSE_LAYOUT", "unit_rows", "compile_for_backend"]
 
@@ -68,12 +66,6 @@ SCALARS = (
     "dead_fraction",
     "saturated_fraction",
 )
-#: Activations whose units can be dead: their output exactly 0.
-DEAD_ACTIVATIONS = ("relu", "relu6")
-#: Bounded activations, (low, high) of their output: their units can saturate.
-BOUNDED_ACTIVATIONS = {"sigmoid": (0.0, 1.0), "hard_sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
-#: A saturated unit stays within this share of its range from one bound.
-SATURATION = 0.01
 _NAN = float("nan")
 # Layers with units² x weights up to this (16 MiB of float32) get their
 # distances from the differences, wider ones from a Gram matrix.
@@ -240,29 +232,6 @@ def _correlation(activations, sample):
     return _off_diagonal_summary(corr, valid)[1]
 
 
-def _dead_saturated(activations, sample, marks):
-    """Shares of the sampled units dead and saturated across the probe.
-
-    ``marks``: ``(dead?, bounded?, low, high)`` as float32 (see ``_marks``).
-    """
-    A = ops.cast(activations, "float32")
-    A = ops.take(ops.reshape(A, (-1, A.shape[-1])), sample, axis=1)  # everywhere x units
-    nan = ops.cast(_NAN, "float32")
-    dead = ops.mean(ops.cast(ops.all(A == 0.0, axis=0), "float32"))
-    low, high = marks[2], marks[3]
-    gap = SATURATION * (high - low)
-    near = ops.logical_or(ops.all(A <= low + gap, axis=0), ops.all(A >= high - gap, axis=0))
-    saturated = ops.mean(ops.cast(near, "float32"))
-    return ops.where(marks[0] > 0, dead, nan), ops.where(marks[1] > 0, saturated, nan)
-
-
-def _marks(activation):
-    """The float32 vector ``_dead_saturated`` reads for an activation's name."""
-    low, high = BOUNDED_ACTIVATIONS.get(activation, (0.0, 1.0))
-    return np.array([activation in DEAD_ACTIVATIONS, activation in BOUNDED_ACTIVATIONS,
-                     low, high], dtype="float32")
-
-
 def _figures(weights, direction, tol, sample, pair_index, activations, marks, layout, pairs):
     """Every figure as one float32 vector (the body that gets compiled)."""
     U = ops.take(unit_rows(weights, layout), sample, axis=0)
@@ -276,7 +245,7 @@ def _figures(weights, direction, tol, sample, pair_index, activations, marks, la
         pair_list = None if pair_index is None else ops.full(pair_index.shape, _NAN, "float32")
     correlation = nan if activations is None else _correlation(activations, sample)
     dead, saturated = ((nan, nan) if activations is None
-                       else _dead_saturated(activations, sample, marks))
+                       else probe_fractions(activations, sample, marks))
     head = [width, rms, mean_cos] + pair_scalars
     head = ops.stack([ops.cast(ops.where(finite, value, nan), "float32") for value in head]
                      + [ops.cast(value, "float32")  # float32 under any floatx
@@ -375,7 +344,7 @@ class UnitFigures:
                             if self.keep_pairs else None)
         self._zero_bias = ops.zeros((total,), "float32")
         self.activation = activation
-        self._marks = ops.convert_to_tensor(_marks(activation))
+        self._marks = ops.convert_to_tensor(activation_marks(activation))
 
     @property
     def size(self):

@@ -38,15 +38,10 @@ import numpy as np
 
 from mlscompanion._keras import keras, ops
 from mlscompanion._validation import check_int
+from mlscompanion.tracker.unit_states import BOUNDED_ACTIVATIONS, DEAD_ACTIVATIONS, unit_states
 
 __all__ = ["unit_maps", "UnitMapper", "UnitMaps", "LayerMap", "activation_name"]
 
-#: Activations whose output can be exactly 0 over a region (dead units).
-RELU_FAMILY = ("relu", "relu6")
-#: Bounded activations: (low, high) of their output (saturated units).
-BOUNDED = {"sigmoid": (0.0, 1.0), "hard_sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
-#: A saturated unit stays within this share of its range from one bound.
-SATURATION = 0.01
 #: Layers without trainable weights that still have one output per unit.
 _ACTIVATION_LAYERS = (keras.layers.Activation, keras.layers.ReLU, keras.layers.LeakyReLU,
                       keras.layers.ELU, keras.layers.Softmax)
@@ -166,16 +161,10 @@ def _tied(kernel, bias, values):
 
 def _marks(activation, values):
     """``(dead, saturated)`` per unit from ``values`` (units x everywhere)."""
-    units = values.shape[0]
-    dead = np.zeros(units, bool)
-    saturated = np.zeros(units, bool)
-    if activation in RELU_FAMILY:
-        dead = np.all(values == 0, axis=1)
-    if activation in BOUNDED:
-        low, high = BOUNDED[activation]
-        gap = SATURATION * (high - low)
-        saturated = np.all(values <= low + gap, axis=1) | np.all(values >= high - gap, axis=1)
-    return dead, saturated
+    dead, saturated = (np.asarray(ops.convert_to_numpy(mask)) for mask in
+                       unit_states(values.T, activation))
+    return (dead & (activation in DEAD_ACTIVATIONS),
+            saturated & (activation in BOUNDED_ACTIVATIONS))
 
 
 def _as_numpy(value):
