@@ -18,7 +18,7 @@ import importlib.abc
 import importlib.util
 import sys
 
-__all__ = ["register_when_keras_loads"]
+__all__ = ["register_when_keras_loads", "AfterImport"]
 
 REGISTERING_MODULES = ("mlscompanion.constraints", "mlscompanion.initializers")
 
@@ -31,11 +31,18 @@ def _register(_keras=None):
         importlib.import_module(name)
 
 
-class _AfterKeras(importlib.abc.MetaPathFinder):
-    """Runs ``_register`` right after ``keras`` first executes; then leaves."""
+class AfterImport(importlib.abc.MetaPathFinder):
+    """Call ``callback(module)`` right after the module ``name`` first executes; then leave.
+
+    >>> sys.meta_path.insert(0, AfterImport("keras", print))   # prints keras when it loads
+    """
+
+    def __init__(self, name, callback):
+        self.name = name
+        self.callback = callback
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname != "keras":
+        if fullname != self.name:
             return None
         sys.meta_path.remove(self)  # once is enough, and no recursion below
         spec = importlib.util.find_spec(fullname)
@@ -43,11 +50,11 @@ class _AfterKeras(importlib.abc.MetaPathFinder):
             return spec
         exec_module = spec.loader.exec_module
 
-        def exec_then_register(module):
+        def exec_then_callback(module):
             exec_module(module)
-            _register(module)
+            self.callback(module)
 
-        spec.loader.exec_module = exec_then_register
+        spec.loader.exec_module = exec_then_callback
         return spec
 
 
@@ -55,5 +62,6 @@ def register_when_keras_loads():
     """Register now if Keras is imported, else as soon as it is."""
     if "keras" in sys.modules:
         _register()
-    elif not any(isinstance(finder, _AfterKeras) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _AfterKeras())
+    elif not any(isinstance(finder, AfterImport) and finder.callback is _register
+                 for finder in sys.meta_path):
+        sys.meta_path.insert(0, AfterImport("keras", _register))

@@ -67,3 +67,19 @@ def run_json_script(script, **env):
                           env=env, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def fit_coffee_in_raw_units(tracker, epochs=2):
+    """The coffee model with its Normalization inside, fit on the raw roasts with
+    ``tracker``: ``(model, X, y)`` (the unit maps' tests)."""
+    X, y = mlc.datasets.load_coffee_data()
+    norm = keras.layers.Normalization(axis=-1)
+    norm.adapt(X)
+    model = keras.Sequential([keras.Input((2,)), norm,
+                              keras.layers.Dense(3, activation="sigmoid", name="layer1"),
+                              keras.layers.Dense(1, activation="sigmoid", name="layer2")])
+    model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(0.05))
+    model.fit(np.tile(X, (3, 1)), np.tile(y, (3, 1)), epochs=epochs, batch_size=64,
+              verbose=0, callbacks=[tracker])
+    return model, X, y
+

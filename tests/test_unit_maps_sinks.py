@@ -10,21 +10,9 @@ import pytest
 import mlscompanion as mlc
 from mlscompanion.callbacks import NeuronDifferentiation
 from mlscompanion.tracker.sinks.live import LiveSink
+from tests.helpers import fit_coffee_in_raw_units
 
 MAPS = {"grid": 20, "tile_grid": 10}
-
-
-def _coffee_fit(tracker, epochs=2):
-    X, y = mlc.datasets.load_coffee_data()
-    norm = keras.layers.Normalization(axis=-1)
-    norm.adapt(X)
-    model = keras.Sequential([keras.Input((2,)), norm,
-                              keras.layers.Dense(3, activation="sigmoid", name="layer1"),
-                              keras.layers.Dense(1, activation="sigmoid", name="layer2")])
-    model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(0.05))
-    model.fit(np.tile(X, (3, 1)), np.tile(y, (3, 1)), epochs=epochs, batch_size=64,
-              verbose=0, callbacks=[tracker])
-    return model
 
 
 def test_each_maps_update_is_a_tensorboard_image(tmp_path):
@@ -34,7 +22,7 @@ def test_each_maps_update_is_a_tensorboard_image(tmp_path):
 
     tracker = NeuronDifferentiation(layers=["layer1"], maps=MAPS, log_dir=tmp_path,
                                     maps_data=mlc.datasets.load_coffee_data())
-    _coffee_fit(tracker)
+    fit_coffee_in_raw_units(tracker)
     acc = event_accumulator.EventAccumulator(
         str(tmp_path / "units"), size_guidance={event_accumulator.IMAGES: 0})
     acc.Reload()
@@ -78,7 +66,7 @@ def test_live_figure_shows_the_maps_as_its_main_panel():
     sink._draw = draw
     tracker = NeuronDifferentiation(layers=["layer1"], maps=MAPS, live=sink,
                                     maps_data=mlc.datasets.load_coffee_data())
-    _coffee_fit(tracker)
+    fit_coffee_in_raw_units(tracker)
     maps_figures = [fig for fig in seen
                     if fig._suptitle is not None and "units at step" in fig._suptitle.get_text()
                     and len(fig.axes) > 3]
@@ -96,5 +84,5 @@ def test_live_without_maps_draws_the_differentiation_plot():
     display = _Display()
     sink = LiveSink(interval=0.0, budget=1.0, notebook=True, display=display)
     tracker = NeuronDifferentiation(layers=["layer1"], live=sink)
-    _coffee_fit(tracker, epochs=1)
+    fit_coffee_in_raw_units(tracker, epochs=1)
     assert sink.maps is None and display.pictures

@@ -7,25 +7,13 @@ import pytest
 import mlscompanion as mlc
 from mlscompanion.callbacks import NeuronDifferentiation
 from mlscompanion.tracker.unit_maps import unit_maps
-
-
-def _coffee_fit(tracker, epochs=2):
-    X, y = mlc.datasets.load_coffee_data()
-    norm = keras.layers.Normalization(axis=-1)
-    norm.adapt(X)
-    model = keras.Sequential([keras.Input((2,)), norm,
-                              keras.layers.Dense(3, activation="sigmoid", name="layer1"),
-                              keras.layers.Dense(1, activation="sigmoid", name="layer2")])
-    model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(0.05))
-    model.fit(np.tile(X, (3, 1)), np.tile(y, (3, 1)), epochs=epochs, batch_size=64,
-              verbose=0, callbacks=[tracker])
-    return model, X, y
+from tests.helpers import fit_coffee_in_raw_units
 
 
 def test_maps_are_kept_at_the_start_and_each_epoch_end(tmp_path):
     tracker = NeuronDifferentiation(layers=["layer1"], maps={"grid": 20, "tile_grid": 10},
                                     maps_data=(mlc.datasets.load_coffee_data()))
-    model, X, y = _coffee_fit(tracker)
+    model, X, y = fit_coffee_in_raw_units(tracker)
     steps = [r["step"] for r in tracker.history]
     assert sorted(tracker._maps.maps) == sorted(set(steps)) == [0, 10, 20]
     tiles, (xs, ys) = tracker.unit_maps("layer1")
@@ -51,6 +39,6 @@ def test_maps_need_data_and_are_off_by_default():
     with pytest.raises(ValueError, match="`maps`"):
         NeuronDifferentiation(maps="yes", maps_data=np.zeros((2, 2)))
     tracker = NeuronDifferentiation(layers=["layer1"])
-    _coffee_fit(tracker, epochs=1)
+    fit_coffee_in_raw_units(tracker, epochs=1)
     with pytest.raises(ValueError, match="maps=True"):
         tracker.plot_maps()

@@ -21,8 +21,6 @@ starts as fast as plain Python.
 """
 
 import argparse
-import importlib.abc
-import importlib.util
 import json
 import math
 import os
@@ -31,6 +29,7 @@ import sys
 import traceback
 
 from mlscompanion import _internals
+from mlscompanion._registration import AfterImport
 
 # Where keras.Model is defined: Keras 3, and Keras 2 (tf.keras of TensorFlow 2.13-2.15).
 MODEL_MODULES = (_internals.KERAS_MODEL_MODULE, _internals.KERAS2_MODEL_MODULE)
@@ -61,30 +60,6 @@ class _NoStdin:
 
     def close(self):
         pass
-
-
-class _AfterImport(importlib.abc.MetaPathFinder):
-    """Call ``callback(module)`` right after the module ``name`` first executes."""
-
-    def __init__(self, name, callback):
-        self.name = name
-        self.callback = callback
-
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname != self.name:
-            return None
-        sys.meta_path.remove(self)  # once is enough; also avoids recursion
-        spec = importlib.util.find_spec(fullname)
-        if spec is None or spec.loader is None:
-            return spec
-        exec_module = spec.loader.exec_module
-
-        def exec_then_callback(module):
-            exec_module(module)
-            self.callback(module)
-
-        spec.loader.exec_module = exec_then_callback
-        return spec
 
 
 class _Recorder:
@@ -291,7 +266,7 @@ def main(argv=None):
         if module in sys.modules:
             recorder.install(sys.modules[module])
         else:
-            sys.meta_path.insert(0, _AfterImport(module, recorder.install))
+            sys.meta_path.insert(0, AfterImport(module, recorder.install))
     # Importing mlscompanion (to run this module) set up the registration of our
     # classes for when the snippet imports Keras, so its load_model calls find them.
     sys.stdin = _NoStdin()
