@@ -74,7 +74,8 @@ nitpick_ignore_regex = [(r"py:.*", r"(?!mlscompanion\b).*")]
 
 # --- The repository files the site shows (mirrored, see the module docstring) ----
 MIRRORED = ["docs/questions.md", "docs/backends.md", "docs/bad-inputs.md",
-            "docs/snippet-check.md", "docs/testing.md", "docs/labs", "docs/images",
+            "docs/snippet-check.md", "docs/testing.md", "docs/architecture.md", "docs/labs",
+            "docs/images",
             "benchmarks/README.md"]
 
 
