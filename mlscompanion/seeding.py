@@ -289,7 +289,7 @@ def seed_audit():
 
     >>> mlscompanion.set_seed(1234)
     1234
-    >>> print(mlscompanion.seed_audit())  # after tf.random.set_seed only: NOT reproducible
+    >>> print(mlscompanion.seed_audit())  # after tf.random.set_seed alone it says NOT
     Seed audit: ...
       Keras initializers seeded (keras.utils.set_random_seed): yes, 1234
     ...
