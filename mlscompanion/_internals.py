@@ -22,7 +22,7 @@ __all__ = [
     "jax_backends_started", "keras_global_seed", "tf_global_seed",
     "tf_op_determinism_enabled", "layer_calls", "call_arguments", "callback_model",
     "jax_training_state",
-    "random_initializer_class", "bind_fit_arguments", "record_model_creation",
+    "random_initializer_class", "initializer_seed", "bind_fit_arguments", "record_model_creation",
     "record_fit_calls",
 ]
 
@@ -182,15 +182,29 @@ def random_initializer_class():
 
     Found on ``keras.initializers.RandomNormal``'s bases, so it does not
     depend on the module path (``keras.src.initializers.random_initializers``
-    in the checked versions). Missing: ``InternalsChanged``.
+    in the checked versions). Keras 2 (checked on 2.15) has no such base:
+    there it is the tuple of its random initializer classes, for
+    ``isinstance``. Missing: ``InternalsChanged``.
     """
-    import keras
+    from mlscompanion._keras import KERAS_3, keras
 
+    if not KERAS_3:
+        names = ("VarianceScaling", "RandomNormal", "RandomUniform", "TruncatedNormal",
+                 "Orthogonal")
+        return tuple(getattr(keras.initializers, name) for name in names)
     for cls in keras.initializers.RandomNormal.__mro__:
         if cls.__name__ == "RandomInitializer":
             return cls
     raise _changed("the base class of random initializers (RandomInitializer)",
                    LookupError("not among keras.initializers.RandomNormal's bases"))
+
+
+def initializer_seed(initializer):
+    """The seed an initializer was given (None if none): Keras 3 keeps it as
+    ``_init_seed`` (``seed`` becomes a generator), Keras 2 as ``seed``."""
+    if hasattr(initializer, "_init_seed"):
+        return initializer._init_seed
+    return getattr(initializer, "seed", None)
 
 
 def bind_fit_arguments(fit, args, kwargs):

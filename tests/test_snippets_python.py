@@ -4,6 +4,7 @@ which has none of the checker's packages)."""
 
 import os
 import platform
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,7 @@ from mlscompanion import cli, snippets
 from mlscompanion.snippets import interpreter, sandbox
 
 OTHER = "/usr/bin/python3"
+SNIPPETS = Path(__file__).parent / "snippets"
 pytestmark = pytest.mark.skipif(not os.access(OTHER, os.X_OK),
                                 reason=f"{OTHER} is needed as the other interpreter")
 LEVELS = [pytest.param("bwrap", marks=pytest.mark.skipif(
@@ -52,3 +54,18 @@ def test_the_command_takes_python_and_maps_a_bad_one_to_exit_3(capsys, tmp_path)
     assert f"executable : {OTHER}" in capsys.readouterr().out
     assert cli.main(["snippet", "check", str(path), "--python", "/nonexistent/python"]) == 3
     assert "`python` must be the path of a Python interpreter" in capsys.readouterr().err
+
+
+COURSE = os.environ.get("MLSC_COURSE_PYTHON")  # .ci/run: the venv with TF 2.15 and Keras 2
+
+
+@pytest.mark.skipif(not COURSE, reason="set MLSC_COURSE_PYTHON to a Python with TensorFlow "
+                                        "2.15 and Keras 2 (.ci/run does)")
+def test_a_course_snippet_checked_with_the_courses_keras_2():
+    """The course lab's seeding checked in the course's environment: the runs build
+    models under Keras 2, fingerprinted and audited there."""
+    result = snippets.check(SNIPPETS / "tf_seed_only.py", runs=2, python=COURSE, timeout=240)
+    assert result.status == "not reproducible"
+    assert result.environment["keras"].startswith("2.") and "Keras 2" in result.environment["keras"]
+    assert len(result.models) == 1 and result.model_diffs
+    assert [finding.code for finding in result.findings][:1] == ["TF_SEED_ONLY"]

@@ -170,7 +170,7 @@ def _random_initializers(models):
             if isinstance(value, RandomInitializer):
                 where = f"{layer.name}.{attr}"
                 users.setdefault(id(value), (type(value).__name__, []))[1].append(where)
-                if getattr(value, "_init_seed", None) is None:
+                if _internals.initializer_seed(value) is None:
                     unseeded.append(where)
     shared = [{"initializer": name, "used_by": where}
               for name, where in users.values() if len(where) > 1]

@@ -22,7 +22,8 @@ CAUSES = {
         FIX_SEED + "."),
     "TF_SEED_ONLY": (
         "Only `tf.random.set_seed` is used",
-        "Under Keras 3, `tf.random.set_seed` no longer fixes the initial weights: a "
+        "Under Keras 3 (and Keras 2 from 2.13 on), `tf.random.set_seed` no longer fixes "
+        "the initial weights: a "
         "Keras initializer without its own seed draws one from Python's `random` "
         "module when it is created, which `tf.random.set_seed` does not touch. "
         "Two runs build layers with different initial weights.",
