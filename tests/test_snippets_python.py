@@ -69,3 +69,17 @@ def test_a_course_snippet_checked_with_the_courses_keras_2():
     assert result.environment["keras"].startswith("2.") and "Keras 2" in result.environment["keras"]
     assert len(result.models) == 1 and result.model_diffs
     assert [finding.code for finding in result.findings][:1] == ["TF_SEED_ONLY"]
+
+
+@pytest.mark.skipif(not COURSE, reason="set MLSC_COURSE_PYTHON to a Python with TensorFlow "
+                                        "2.15 and Keras 2 (.ci/run does)")
+def test_lab_8s_course_half_under_keras_2():
+    """Lab 8's experiment with the course's interpreter: under Keras 2.15 too, the TF seed
+    alone leaves the initial weights different, and a full seed fixes all."""
+    from mlscompanion.labs.reproducibility import experiment as reproducibility
+
+    result = reproducibility.compare_seedings(["tf", "keras"], epochs=1, python=COURSE)
+    assert {run.keras[:2] for o in result.outcomes for run in o.runs} == {"2."}
+    assert result.outcome("tf").matches == {"initial weights": False, "shuffle order": True,
+                                            "final weights": False}
+    assert result.outcome("keras").reproducible

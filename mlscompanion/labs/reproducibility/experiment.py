@@ -79,7 +79,7 @@ class RecordOrder(keras.layers.Layer):
 
     def call(self, x, training=None):
         if training:
-            self.seen.extend(row_index[r.tobytes()] for r in keras.ops.convert_to_numpy(x))
+            self.seen.extend(row_index[r.tobytes()] for r in np.asarray(x))
         return x
 
 
@@ -91,7 +91,7 @@ model = keras.Sequential([
     keras.layers.Dense(1, activation="sigmoid", name="layer2"),
 ])
 initial = mlc.fingerprint(model)
-w1_initial = float(keras.ops.convert_to_numpy(model.get_layer("layer1").kernel)[0, 0])
+w1_initial = float(np.asarray(model.get_layer("layer1").kernel)[0, 0])
 model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(0.01),
               run_eagerly=True)
 history = model.fit(X, y, epochs={epochs}, batch_size=32, shuffle=True, verbose=0)
@@ -101,9 +101,10 @@ print(json.dumps({{
     "final": mlc.fingerprint(model),
     "first_samples": recorder.seen[:8],
     "w1_initial": w1_initial,
-    "w1_final": float(keras.ops.convert_to_numpy(model.get_layer("layer1").kernel)[0, 0]),
+    "w1_final": float(np.asarray(model.get_layer("layer1").kernel)[0, 0]),
     "loss": float(history.history["loss"][-1]),
     "audit_ok": bool(mlc.seed_audit().ok),
+    "keras": keras.__version__,
     "seconds": time.perf_counter() - START,
 }}))
 '''
@@ -123,6 +124,7 @@ class ProcessRun:
     loss: float
     audit_ok: bool  # mlscompanion.seed_audit().ok inside that process
     seconds: float  # time spent in the script after imports
+    keras: str = ""  # the Keras version that process ran (Keras 2 with python=...)
 
 
 @dataclass
@@ -188,16 +190,23 @@ def child_script(seeding="mlc", seed=1234, epochs=2):
     return _TEMPLATE.format(seed=seed, seeding_line=SEEDINGS[seeding], epochs=epochs)
 
 
-def _child_env():
+def _child_env(python=None):
     env = dict(os.environ)
+    if python is not None:  # another interpreter: this copy of the package on its path
+        package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__)))))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
     env["KERAS_BACKEND"] = "tensorflow"  # the question is about tf.random.set_seed
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"
     env.pop("MLSCOMPANION_QUICK", None)
     return env
 
 
-def run_in_fresh_process(seeding="mlc", seed=1234, epochs=2, timeout=300):
+def run_in_fresh_process(seeding="mlc", seed=1234, epochs=2, timeout=300, python=None):
     """Run ``child_script`` in a new Python interpreter; return its ``ProcessRun``.
+
+    ``python``: another interpreter to run it with, e.g. a venv holding the
+    course's TensorFlow 2.15 with Keras 2 (default: this one).
 
     Example:
 
@@ -205,11 +214,11 @@ def run_in_fresh_process(seeding="mlc", seed=1234, epochs=2, timeout=300):
     """
     script = child_script(seeding, seed, epochs)
     completed = subprocess.run(
-        [sys.executable, "-c", script],
+        [python or sys.executable, "-c", script],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=_child_env(),
+        env=_child_env(python),
     )
     lines = [line for line in completed.stdout.splitlines() if line.startswith("{")]
     if completed.returncode != 0 or not lines:
@@ -222,8 +231,11 @@ def run_in_fresh_process(seeding="mlc", seed=1234, epochs=2, timeout=300):
 
 
 def compare_seedings(seedings=tuple(SEEDINGS), seed=1234, epochs=2, processes=2,
-                     workers=4, timeout=300):
+                     workers=4, timeout=300, python=None):
     """Run every seeding in ``processes`` fresh processes and compare the parts.
+
+    ``python`` runs them with another interpreter (e.g. the course's Keras 2);
+    each ``ProcessRun`` says which Keras it ran.
 
     Processes run ``workers`` at a time (each is independent, so running
     them side by side changes nothing but the wall time).
@@ -247,7 +259,7 @@ def compare_seedings(seedings=tuple(SEEDINGS), seed=1234, epochs=2, processes=2,
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {
-            job: pool.submit(run_in_fresh_process, job[0], seed, epochs, timeout)
+            job: pool.submit(run_in_fresh_process, job[0], seed, epochs, timeout, python)
             for job in jobs
         }
         runs = {job: future.result() for job, future in futures.items()}
