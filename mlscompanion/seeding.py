@@ -301,9 +301,9 @@ def seed_audit():
     if keras_seed is None and tf_seed is not None:
         findings.append(
             f"Only TensorFlow is seeded (tf.random.set_seed({tf_seed})). Under "
-            f"Keras {KERAS_VERSION} an initializer without a seed draws one from Python's "
-            "`random` when it is created (Keras 3, and Keras 2 from 2.13 on), so initial "
-            "weights differ from run to run. Fix: call mlscompanion.set_seed(SEED) (or "
+            "Keras 3 (and Keras 2 from 2.13 on) an initializer without a seed draws one "
+            "from Python's `random` when it is created, so initial weights differ from run "
+            "to run. Fix: call mlscompanion.set_seed(SEED) (or "
             "keras.utils.set_random_seed(SEED)) before building the model."
         )
 

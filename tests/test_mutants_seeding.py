@@ -121,8 +121,9 @@ def test_audit_of_an_unseeded_run_says_what_to_fix(tf_seed, monkeypatch):
             "Fix: call mlscompanion.set_seed(SEED) before building the model.")
     else:
         assert audit.findings[0] == (
-            "Only TensorFlow is seeded (tf.random.set_seed(7)). Under Keras 3 an initializer "
-            "without a seed draws one from Python's `random` when it is created, so initial "
+            "Only TensorFlow is seeded (tf.random.set_seed(7)). Under Keras 3 (and Keras 2 from "
+            "2.13 on) an initializer without a seed draws one from Python's `random` when it "
+            "is created, so initial "
             "weights differ from run to run. Fix: call mlscompanion.set_seed(SEED) (or "
             "keras.utils.set_random_seed(SEED)) before building the model.")
 

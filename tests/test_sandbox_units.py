@@ -124,3 +124,13 @@ def test_checker_returns_even_when_the_supervisor_hangs():
     outcome = capture.run_supervised(stubborn, timeout=1, cwd="/", env={})
     assert time.monotonic() - start < 1 + capture.GRACE + 1
     assert outcome.supervisor_lost and outcome.timed_out and outcome.returncode is None
+
+
+def test_a_left_out_entry_never_drops_the_package_itself(tmp_path):
+    """The mentor's PYTHONPATH may name the clone the package runs from (inside the
+    current folder, so left out of the sandbox); the run must still import the package."""
+    env = childenv.child_environment(str(tmp_path), "/clone", source={
+        "PYTHONPATH": "/clone:/home/me/lib:/opt/lib", "LD_LIBRARY_PATH": "/home/me/so:/usr/lib"},
+        left_out=("/clone", "/home/me/lib", "/home/me/so"))
+    assert env["PYTHONPATH"] == "/clone:/opt/lib"
+    assert env["LD_LIBRARY_PATH"] == "/usr/lib"

@@ -78,8 +78,8 @@ def child_environment(run_root, package_root, source=None, left_out=()):
     env.update(FORCED)
     env["HOME"] = os.path.join(run_root, "home")
     env["TMPDIR"] = os.path.join(run_root, "tmp")
-    entries = [package_root, *source.get("PYTHONPATH", "").split(os.pathsep)]
-    env["PYTHONPATH"] = os.pathsep.join(p for p in entries if p and p not in left_out)
+    mentors = [p for p in source.get("PYTHONPATH", "").split(os.pathsep) if p not in left_out]
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [package_root, *mentors] if p)
     if "LD_LIBRARY_PATH" in env:
         env["LD_LIBRARY_PATH"] = os.pathsep.join(
             p for p in env["LD_LIBRARY_PATH"].split(os.pathsep) if p not in left_out)
