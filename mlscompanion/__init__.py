@@ -52,15 +52,16 @@ register_when_keras_loads()
 _SUBMODULES = {
     "callbacks", "constraints", "datasets", "initializers", "tracker", "sinks",
     "plotting", "snippets", "labs", "models", "similarity", "seeding",
+    "fingerprints", "run_environment",
     "tying", "demo", "cli",
 }
 _FUNCTIONS = {
     "set_seed": "seeding",
     "seed_audit": "seeding",
     "SeedAudit": "seeding",
-    "fingerprint": "seeding",
-    "environment": "seeding",
-    "format_environment": "seeding",
+    "fingerprint": "fingerprints",
+    "environment": "run_environment",
+    "format_environment": "run_environment",
     "determinism_enabled": "seeding",
     "weight_names": "tying",
     "tie_weights": "tying",

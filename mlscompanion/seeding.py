@@ -1,8 +1,10 @@
-"""Seeding that really makes a Keras 3 run reproducible, an audit, a fingerprint.
+"""Seeding that really makes a Keras 3 run reproducible, and an audit of it.
 
 Under Keras 3, ``tf.random.set_seed(1234)`` (the course labs' seeding) does
 NOT fix initial weights: an unseeded initializer draws its seed from
 Python's ``random`` when it is constructed. ``set_seed`` seeds everything.
+The fingerprint used below is in ``fingerprints.py``, the environment
+report in ``run_environment.py``.
 
 Example:
 
@@ -17,24 +19,17 @@ Example:
 True
 """
 
-import hashlib
 import os
-import platform
 import warnings
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from mlscompanion._keras import KERAS_3, KERAS_VERSION, keras
+from mlscompanion._keras import KERAS_3, keras
 from mlscompanion import _internals, _validation
 
 __all__ = [
     "set_seed",
     "seed_audit",
     "SeedAudit",
-    "fingerprint",
-    "environment",
-    "format_environment",
     "determinism_enabled",
 ]
 
@@ -328,103 +323,3 @@ def seed_audit():
     ok = keras_seed is not None
     return SeedAudit(keras_seed, tf_seed, keras.backend.backend(), deterministic, ok, findings,
                      _determinism_state())
-
-
-def fingerprint(model, decimals=None):
-    """A short stable hash of all the model's weights (values, shapes, order).
-
-    Exact by default (bit for bit); with ``decimals`` the weights are rounded
-    first, so tiny float differences between machines do not change it.
-
-    Example:
-
-    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)])
-    >>> len(mlscompanion.fingerprint(model))        # e.g. '3f9a1c0b7d2e4a61'
-    16
-    >>> mlscompanion.fingerprint(model, decimals=4) == mlscompanion.fingerprint(model, decimals=4)
-    True
-    """
-    if decimals is not None and not (_validation.is_int(decimals) and decimals >= 0):
-        _validation.fail("decimals", decimals, "None or a non-negative int")
-    weights = _weights_of(model)
-    digest = hashlib.sha256()
-    for array in weights:
-        array = np.asarray(array)
-        if decimals is not None and np.issubdtype(array.dtype, np.floating):
-            array = np.round(array.astype("float64"), decimals) + 0.0  # -0.0 -> 0.0
-        array = np.ascontiguousarray(array)
-        digest.update(f"{array.dtype.str}{array.shape}".encode())
-        digest.update(array.tobytes())
-    return digest.hexdigest()[:16]
-
-
-def _weights_of(model):
-    if hasattr(model, "get_weights"):
-        return model.get_weights()
-    if isinstance(model, (list, tuple)):
-        return [np.asarray(w) for w in model]
-    raise ValueError(
-        "fingerprint() takes a Keras model or layer (anything with "
-        f"get_weights()) or a list of arrays. Received: {type(model).__name__}."
-    )
-
-
-def _device_kind():
-    backend = keras.backend.backend()
-    try:
-        if backend == "tensorflow":
-            import tensorflow as tf
-
-            return "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
-        if backend == "jax":
-            import jax
-
-            return jax.devices()[0].platform.upper()
-        if backend == "torch":
-            import torch
-
-            return "GPU" if torch.cuda.is_available() else "CPU"
-    except Exception:
-        pass
-    return "CPU"
-
-
-def environment():
-    """Python, Keras, backend and version, NumPy, device kind, determinism.
-
-    Example:
-
-    >>> env = mlscompanion.environment()
-    >>> env["keras"] == keras.__version__, env["backend"] == keras.backend.backend()
-    (True, True)
-    """
-    backend = keras.backend.backend()
-    # Keras imported the running backend's module already.
-    backend_version = __import__(backend).__version__ if backend in _SWITCHES else "n/a"
-    from mlscompanion import __version__
-
-    return {
-        "python": platform.python_version(),
-        "platform": f"{platform.system()} {platform.machine()}",
-        "mlscompanion": __version__,
-        "keras": KERAS_VERSION if KERAS_3 else f"{KERAS_VERSION} (Keras 2, tf.keras)",
-        "backend": backend,
-        "backend_version": backend_version,
-        "numpy": np.__version__,
-        "device": _device_kind(),
-        "op_determinism": _determinism_state(),
-    }
-
-
-def format_environment(env=None):
-    """The environment as an aligned text block, ready to paste in a forum post.
-
-    Example:
-
-    >>> print(mlscompanion.format_environment({"python": "3.11.7", "keras": "3.15.1"}))
-    python : 3.11.7
-    keras  : 3.15.1
-    """
-    env = environment() if env is None else env
-    width = max(len(k) for k in env)
-    return "\n".join(f"{key:<{width}} : {value}" for key, value in env.items())

@@ -26,7 +26,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "mlscompanion"
 LAYERS = {
     "core": {"mlscompanion", "_validation", "_internals", "_keras", "_registration", "devices",
              "initializers",
-             "constraints", "tying", "next_layer", "seeding", "similarity", "gradients", "datasets",
+             "constraints", "tying", "next_layer", "seeding", "fingerprints", "run_environment", "similarity", "gradients", "datasets",
              "style"},
     "tracker": {"tracker", "callbacks", "sinks"},
     "labs": {"labs", "models", "training", "plotting"},

@@ -16,7 +16,8 @@ from mlscompanion.tracker.callback import NeuronDifferentiation, describe_units
 from mlscompanion.constraints import TieEntries, TieInputs, TieUnits
 from mlscompanion.datasets import grid_points, make_circles, make_disc, normalize_coffee, tile_like_lab
 from mlscompanion.initializers import FromArray, IdenticalUnits, TiedUnits
-from mlscompanion.seeding import fingerprint, set_seed
+from mlscompanion.fingerprints import fingerprint
+from mlscompanion.seeding import set_seed
 from mlscompanion.similarity import (activation_correlation, cosine_similarity, effective_width,
                                      pair_summary, pairwise_distances, unit_vectors, upper_triangle)
 from mlscompanion.tying import tie_neurons, tie_weights, weight_names

@@ -23,6 +23,8 @@ PUBLIC_MODULES = (
     "mlscompanion.initializers",
     "mlscompanion.labs",
     "mlscompanion.seeding",
+    "mlscompanion.fingerprints",
+    "mlscompanion.run_environment",
     "mlscompanion.sinks",
     "mlscompanion.snippets",
     "mlscompanion.tying",

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import mlscompanion as mlc
-from mlscompanion.tracker import callback as callbacks
+from mlscompanion.tracker import layer_weights
 from mlscompanion.tracker.jax_state import JaxStateReader, state_reader
 from tests.helpers import coffee
 
@@ -66,7 +66,7 @@ def test_records_read_from_the_state_are_the_synced_ones(monkeypatch):
     assert reads.count(True) == 12
     # ... and the model synced about once an epoch, not once a batch
     assert sum(syncs) <= 4
-    monkeypatch.setattr(callbacks, "state_reader", lambda model, variables: None)
+    monkeypatch.setattr(layer_weights, "state_reader", lambda model, variables: None)
     synced = fit_every_batch(small_model())
     assert [(r["step"], r["layer"]) for r in from_state] == [(r["step"], r["layer"]) for r in synced]
     for got, want in zip(from_state, synced):

@@ -1,6 +1,7 @@
 """Seeding behaviours that no other in-process test pinned down (found by mutation testing).
 
-See docs/testing.md: each test here kills mutants of mlscompanion/seeding.py that
+See docs/testing.md: each test here kills mutants of mlscompanion/seeding.py (and of fingerprints.py
+and run_environment.py, which were part of it) that
 the rest of the suite let survive (most seeding tests start a fresh process,
 which mutation runs skip). The switch each backend offers is put back as it
 was after every test.
@@ -17,7 +18,7 @@ import pytest
 from keras.src.backend.common import global_state
 
 import mlscompanion as mlc
-from mlscompanion import seeding
+from mlscompanion import run_environment, seeding
 
 BACKEND = keras.backend.backend()
 SWITCH = {"torch": "PyTorch's deterministic-algorithms mode",
@@ -297,13 +298,13 @@ def test_the_device_line_says_what_the_backend_sees(monkeypatch, backend, kind, 
     """The environment block's device, on a GPU machine and a CPU one; CPU if the query fails."""
     monkeypatch.setattr(keras.backend, "backend", lambda: backend)
     monkeypatch.setitem(sys.modules, backend, _gpu_query(kind))
-    assert seeding._device_kind() == shown
+    assert run_environment._device_kind() == shown
 
 
 def test_a_jax_tpu_is_named_as_such(monkeypatch):
     monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
     monkeypatch.setitem(sys.modules, "jax", _gpu_query("TPU"))
-    assert seeding._device_kind() == "TPU"
+    assert run_environment._device_kind() == "TPU"
 
 
 def _fake_jax(monkeypatch, backends):
@@ -431,7 +432,7 @@ def test_tensorflow_switch_is_turned_on_and_read_back(monkeypatch):
 def test_environment_names_the_running_backends_version(monkeypatch, backend):
     fake = types.SimpleNamespace(__version__="9.8.7")
     monkeypatch.setattr(keras.backend, "backend", lambda: backend)
-    monkeypatch.setattr(seeding, "_device_kind", lambda: "CPU")
+    monkeypatch.setattr(run_environment, "_device_kind", lambda: "CPU")
     monkeypatch.setattr(seeding, "_determinism_state", lambda: "off")
     monkeypatch.setitem(sys.modules, backend, fake)
     env = mlc.environment()

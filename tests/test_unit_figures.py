@@ -16,6 +16,7 @@ import pytest
 from mlscompanion.tracker import callback as callbacks_module
 from mlscompanion.tracker import record_window
 from mlscompanion.tracker.callback import NeuronDifferentiation
+from mlscompanion.tracker import compiled
 from mlscompanion.tracker import figures as unit_figures
 from mlscompanion.tracker.figures import SCALARS, UnitFigures
 from tests.helpers import coffee
@@ -152,10 +153,10 @@ def test_compiled_once_per_layer_shape():
         figures = UnitFigures((5, 7), seed=seed % 2)
         kernel, bias = layer("random", units=7, seed=seed)
         figures(keras.ops.convert_to_tensor(kernel), keras.ops.convert_to_tensor(bias))
-    compiled = [fn for (_, signature), fn in unit_figures._COMPILED.items()
-                if signature and signature[0] == ((5, 7), (7,))]
-    assert len(compiled) == 1
-    assert compiled[0].experimental_get_tracing_count() == 1
+    functions = [fn for (_, signature), fn in compiled._COMPILED.items()
+                 if signature and signature[0] == ((5, 7), (7,))]
+    assert len(functions) == 1
+    assert functions[0].experimental_get_tracing_count() == 1
 
 
 class _HostCopies:
@@ -375,8 +376,8 @@ def test_compile_for_backend_jits_with_static_flags_under_jax(monkeypatch):
     """The toy function is plain NumPy: only a real jit returns a JAX array."""
     jax = pytest.importorskip("jax")
     monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
-    compiled = unit_figures.compile_for_backend(_double, static=("twice",))
-    out = compiled(np.ones(3, "float32"), twice=False)  # a Python flag: static, not traced
+    double = compiled.compile_for_backend(_double, static=("twice",))
+    out = double(np.ones(3, "float32"), twice=False)  # a Python flag: static, not traced
     assert isinstance(out, jax.Array) and np.asarray(out).tolist() == [1.0, 1.0, 1.0]
 
 
@@ -384,8 +385,8 @@ def test_compile_for_backend_runs_without_gradients_under_torch(monkeypatch):
     torch = pytest.importorskip("torch")
     monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
     seen = []
-    compiled = unit_figures.compile_for_backend(lambda x: seen.append(torch.is_grad_enabled()) or x)
-    assert compiled(3) == 3 and seen == [False]  # runs under no_grad
+    identity = compiled.compile_for_backend(lambda x: seen.append(torch.is_grad_enabled()) or x)
+    assert identity(3) == 3 and seen == [False]  # runs under no_grad
 
 
 def test_the_vector_is_float32_whatever_floatx():

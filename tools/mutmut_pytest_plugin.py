@@ -14,7 +14,7 @@ Four things differ from a plain ``python -m pytest``:
 - The compiled figures are traced again in every test. mutmut forks one
   process per mutant from a process that has already run the tests, and
   switches mutants inside each function at call time. A trace inherited from
-  the parent (``unit_figures._COMPILED``) would run the unmutated code, and a
+  the parent (``tracker.compiled._COMPILED``) would run the unmutated code, and a
   traced function only runs while it is traced, so without a fresh trace per
   test neither the mutant nor mutmut's "which tests call this function"
   record would be right.
@@ -80,7 +80,7 @@ def _small_processes_allowed(request):
 
 @pytest.fixture(autouse=True)
 def _fresh_compiled_figures():
-    from mlscompanion.tracker import figures as unit_figures
+    from mlscompanion.tracker import compiled
 
-    unit_figures._COMPILED.clear()
+    compiled._COMPILED.clear()
     yield

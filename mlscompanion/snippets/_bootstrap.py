@@ -121,7 +121,7 @@ class _Recorder:
 def _fingerprints(models, decimals):
     if not models:
         return []  # and Keras stays unimported if the snippet never used it
-    from mlscompanion.seeding import fingerprint
+    from mlscompanion.fingerprints import fingerprint
 
     records = []
     for index, model in enumerate(models, start=1):
@@ -184,10 +184,10 @@ def _facts(recorder, models):
              "fit_calls": recorder.fit_calls, "models_created": len(models)}
     environment = {}
     if facts["keras_imported"]:
-        from mlscompanion import seeding
+        from mlscompanion import run_environment, seeding
 
         audit = seeding.seed_audit()
-        environment = seeding.environment()
+        environment = run_environment.environment()
         shared, unseeded = _random_initializers(models)
         facts.update(keras_seed=audit.keras_seed, tf_seed=audit.tf_seed,
                      deterministic=audit.deterministic, backend=audit.backend,
@@ -297,7 +297,7 @@ def main(argv=None):
         report["models"] = _fingerprints(models, args.decimals)
         report["facts"], report["environment"] = _facts(recorder, models)
         if report["environment"]:
-            from mlscompanion.seeding import format_environment
+            from mlscompanion.run_environment import format_environment
 
             report["environment_text"] = format_environment(report["environment"])
     except Exception as failure:  # noqa: BLE001 - the report must still be written

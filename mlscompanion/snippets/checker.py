@@ -109,7 +109,7 @@ def _environment(runs, deadline=None, interpreter=None):
         return env, "\n".join(f"{key:<{width}} : {value}" for key, value in env.items())
     if deadline is not None and time.monotonic() > deadline:
         return {}, ""
-    from mlscompanion.seeding import environment, format_environment
+    from mlscompanion.run_environment import environment, format_environment
 
     env = environment()
     return env, format_environment(env)

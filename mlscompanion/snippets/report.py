@@ -98,7 +98,7 @@ def _setup(result):
 def _environment_block(result):
     if result.environment_text:
         return result.environment_text
-    from mlscompanion.seeding import format_environment
+    from mlscompanion.run_environment import format_environment
 
     return format_environment(result.environment)
 

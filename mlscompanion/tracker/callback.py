@@ -14,7 +14,7 @@ import os
 from mlscompanion._keras import keras, ops, require_keras_3
 from mlscompanion import _internals, _validation
 from mlscompanion.tracker.history import HistoryViews
-from mlscompanion.tracker.jax_state import state_reader
+from mlscompanion.tracker.layer_weights import LayerWeights
 from mlscompanion.tracker.probes import Probe
 from mlscompanion.tracker.record_log import RecordLog
 from mlscompanion.tracker.record_window import UNWATCHED_SIZE, RecordWindow
@@ -182,8 +182,7 @@ class NeuronDifferentiation(MapViews, HistoryViews, keras.callbacks.Callback):
         self._pending_steps = 0
         self._ready = False
         self._tracked = []
-        self._variables = []
-        self._readers = []
+        self._weights = LayerWeights([], sync=self._sync_weights)
         self._figures = {}
         self._probe_forward = None
         self._probe_slots = []
@@ -214,8 +213,7 @@ class NeuronDifferentiation(MapViews, HistoryViews, keras.callbacks.Callback):
     # ----- setup -------------------------------------------------------
     def _setup(self):
         self._tracked = resolve_layers(self.model, self.layers)
-        self._variables = [None] * len(self._tracked)  # read through the layer
-        self._readers = [None] * len(self._tracked)
+        self._weights = LayerWeights(self._tracked, sync=self._sync_weights)
         self._figures = {
             tracked.name: UnitFigures(
                 tracked.shapes, tol=self.tol, pair_limit=self.pair_limit,
@@ -284,23 +282,11 @@ class NeuronDifferentiation(MapViews, HistoryViews, keras.callbacks.Callback):
             meta = {"epoch": self._epoch, "step": step, "layer": layer.name,
                     "units": layer.units, "sampled_units": figures.units}
             self._window.add(
-                meta, figures, self._weights(index, layer),
+                meta, figures, self._weights.read(index),
                 None if activations is None else activations[index],
                 pairs=all_pairs or figures.units <= self.pair_figures_limit, now=all_pairs)
             self._log.take(step, layer.name)
         self._pending_steps += 1
-
-    def _weights(self, index, layer):
-        """``layer``'s weights now, on their device: the variables kept for
-        the fit (TF, torch), Keras' JAX state mid-epoch (``jax_state``: no
-        sync of the whole model), or read through the layer."""
-        if self._variables[index] is not None:
-            return self._variables[index]
-        values = None if self._readers[index] is None else self._readers[index].read()
-        if values is not None:
-            return values
-        self._sync_weights()
-        return layer.weights()
 
     def _sync_weights(self):
         """Put the weights in the layers: on JAX Keras keeps them outside
@@ -355,10 +341,8 @@ class NeuronDifferentiation(MapViews, HistoryViews, keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self._setup()
         # The layers cannot change during fit: their variables are read
-        # without Keras' lookups (None: through the layer, e.g. on JAX).
-        self._variables = [tracked.variables() for tracked in self._tracked]
-        self._readers = [state_reader(self.model, tracked.keras_variables())
-                         for tracked in self._tracked]
+        # without Keras' lookups (or from Keras' state, on JAX).
+        self._weights.hold(self.model)
         self._sinks.open(self._log.records, log_dir=self.log_dir, live=self.live)
         self._fetch()
         # A sink bounds how long records wait (fetch_every); with none, nothing
@@ -404,7 +388,6 @@ class NeuronDifferentiation(MapViews, HistoryViews, keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self._fetch()
-        self._variables = [None] * len(self._tracked)
-        self._readers = [None] * len(self._tracked)
+        self._weights.release()
         self._sinks.flush()  # after Keras' progress bar finished its line
         self._sinks.close()

@@ -49,6 +49,7 @@ import math
 import numpy as np
 
 from mlscompanion._keras import keras, ops
+from mlscompanion.tracker.compiled import compile_for_backend, compiled_once
 from mlscompanion.tracker.unit_states import activation_marks, probe_fractions
 
 __all__ = ["UnitFigures", "SCALARS", "DENSE_LAYOUT", "unit_rows", "compile_for_backend"]
@@ -70,53 +71,12 @@ _NAN = float("nan")
 # Layers with units² x weights up to this (16 MiB of float32) get their
 # distances from the differences, wider ones from a Gram matrix.
 _DIRECT_LIMIT = 1 << 22
+# The compiled bodies' arguments that are Python values (one trace each).
+_STATIC = ("layout", "pairs")
 
-
-_COMPILED = {}
 
 #: The layout of a kernel and a bias with the units on their last axis.
 DENSE_LAYOUT = ((-1, 1), (-1, 1))
-
-
-def compile_for_backend(fn, static=()):
-    """``fn`` compiled the way the running backend compiles a hot function.
-
-    ``static``: names of arguments that are Python values (one trace each).
-    """
-    backend = keras.backend.backend()
-    if backend == "jax":
-        import jax
-
-        return jax.jit(fn, static_argnames=static)
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        return tf.function(fn, jit_compile=True)
-    if backend == "torch":
-        import torch
-
-        def no_grad(*args, **kwargs):
-            with torch.no_grad():
-                return fn(*args, **kwargs)
-
-        return no_grad
-    return fn
-
-
-def _compiled_figures(signature=(), fn=None):
-    """The compiled figures for one call signature (shapes, layout, pairs),
-    built once per process and backend and shared by every tracker.
-
-    One compiled function per signature, so each traces once: TensorFlow
-    would otherwise warn about "retracing" when a model has layers of
-    several shapes. ``fn``: the body (default ``_figures``, one snapshot);
-    a signature names its body when it is not the default.
-    """
-    fn = _figures if fn is None else fn
-    key = (keras.backend.backend(), signature)
-    if key not in _COMPILED:
-        _COMPILED[key] = compile_for_backend(fn, static=("layout", "pairs"))
-    return _COMPILED[key]
 
 
 def unit_rows(weights, layout):
@@ -369,7 +329,7 @@ class UnitFigures:
         weights = tuple(weights)
         signature = (tuple(tuple(w.shape) for w in weights), self.units, self.layout,
                      bool(pairs), None if activations is None else tuple(activations.shape))
-        return _compiled_figures(signature)(
+        return compiled_once(_figures, signature, static=_STATIC)(
             weights, self._direction, self._tol, self._sample, self._pair_index,
             activations, self._marks, layout=self.layout, pairs=bool(pairs))
 
@@ -386,7 +346,7 @@ class UnitFigures:
         weights = tuple(weights)
         signature = ("many", tuple(tuple(w.shape) for w in weights), self.units, self.layout,
                      bool(pairs), None if activations is None else tuple(activations.shape))
-        return _compiled_figures(signature, fn=_figures_of_many)(
+        return compiled_once(_figures_of_many, signature, static=_STATIC)(
             weights, self._direction, self._tol, self._sample, self._pair_index,
             activations, self._marks, layout=self.layout, pairs=bool(pairs))
 

@@ -307,7 +307,7 @@ def initial_fingerprint(seed=1234):
     >>> initial_fingerprint(1234) == compare_seedings(["mlc"]).outcomes[0].runs[0].initial
     True
     """
-    from mlscompanion import models, seeding
+    from mlscompanion import fingerprints, models, seeding
 
     seeding.set_seed(_check_int("seed", seed, 0, 2**32 - 1))
-    return seeding.fingerprint(models.coffee_model())
+    return fingerprints.fingerprint(models.coffee_model())
