@@ -145,38 +145,34 @@ class NeuronDifferentiation(MapViews, HistoryViews, keras.callbacks.Callback):
         maps_data=None,
     ):
         super().__init__()
-        _validation.check_every(every)
-        _validation.check_tol(tol)
-        layers = _validation.check_layers(layers)
-        _validation.check_int(probe_samples, "probe_samples", minimum=2)
-        _validation.check_int(probe_batch_size, "probe_batch_size")
+        self.every = _validation.check_every(every)
+        self.tol = _validation.check_tol(tol)
+        self.layers = _validation.check_layers(layers)
+        self.probe = probe
+        self.probe_samples = _validation.check_int(probe_samples, "probe_samples", minimum=2)
+        self.probe_batch_size = _validation.check_int(probe_batch_size, "probe_batch_size")
         self._probe = None if probe is None else Probe(
             probe, samples=probe_samples, batch_size=probe_batch_size)
         SinkGroup.check(csv_path, append=append, live=live, log_dir=log_dir)
         self._sinks = SinkGroup(sinks)
-        _validation.check_int(pair_limit, "pair_limit", minimum=0)
-        if max_units is not None:
-            _validation.check_int(max_units, "max_units", minimum=2)
-        _validation.check_int(sample_seed, "sample_seed", minimum=0)
-        self.layers = layers
-        self.every = every
-        self.probe = probe
-        self.probe_samples = int(probe_samples)
-        self.probe_batch_size = int(probe_batch_size)
-        self.tol = float(tol)
         self.csv_path = None if csv_path is None else os.fspath(csv_path)
         self.append = bool(append)
-        self.pair_limit = int(pair_limit)
-        self.pair_figures_limit = _validation.check_int(
-            pair_figures_limit, "pair_figures_limit", minimum=0)
-        self.max_units = max_units
-        self.sample_seed = int(sample_seed)
-        self.fetch_every = _validation.check_int(fetch_every, "fetch_every")
         self.live = live
         self.log_dir = None if log_dir is None else os.fspath(log_dir)
+        self.pair_limit = _validation.check_int(pair_limit, "pair_limit", minimum=0)
+        self.max_units = None if max_units is None else _validation.check_int(
+            max_units, "max_units", minimum=2)
+        self.sample_seed = _validation.check_int(sample_seed, "sample_seed", minimum=0)
+        self.pair_figures_limit = _validation.check_int(
+            pair_figures_limit, "pair_figures_limit", minimum=0)
+        self.fetch_every = _validation.check_int(fetch_every, "fetch_every")
         if live or log_dir is not None:
             require_keras_3("NeuronDifferentiation's live view and TensorBoard sink")
         self._maps = UnitMapRecorder.from_options(maps, maps_data)
+        self._start_empty()
+
+    def _start_empty(self):
+        """No records, no layers resolved yet: the state before the first ``fit``."""
         self._log = RecordLog()
         self._window = RecordWindow(self.fetch_every)
         self._pending_steps = 0
