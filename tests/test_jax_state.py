@@ -1,9 +1,9 @@
 """Under JAX the tracker reads a layer's weights from Keras' training state
 mid-epoch instead of syncing the whole model every batch (``jax_state``).
 
-The records must be the ones a synced read gives. Runs under JAX
-(.ci/jax-tests); on the other backends only ``state_reader``'s None is
-checked.
+The records must be the ones a synced read gives. The fits run under JAX
+(.ci/jax-tests); how the reader finds a variable in a state laid out like
+Keras' is checked on every backend.
 """
 
 import keras
@@ -83,8 +83,22 @@ def test_a_probe_still_reads_a_synced_model():
     assert len({r["step"] for r in records}) == 15  # steps 0 to 14
 
 
-@on_jax
+def test_under_jax_a_reader_reads_the_variables_it_was_given(monkeypatch):
+    model = small_model()
+    hidden = model.get_layer("hidden")
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    reader = state_reader(model, [hidden.bias])
+    assert isinstance(reader, JaxStateReader) and reader.model is model
+    bias = np.ones(4, "float32")
+    others = [np.zeros(v.shape, "float32") for v in model.trainable_variables]
+    model._jax_state = {"trainable_variables": [others[0], bias] + others[2:],
+                        "non_trainable_variables": []}
+    model._jax_state_synced = False
+    assert reader.read()[0] is bias and len(reader.read()) == 1
+
+
 def test_the_reader_returns_none_where_the_state_does_not_hold_the_weights():
+    """Plain attribute reads: the same on every backend (the fit under JAX is above)."""
     model = small_model()
     hidden = model.get_layer("hidden")
     reader = JaxStateReader(model, [hidden.kernel, hidden.bias])

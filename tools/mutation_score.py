@@ -37,7 +37,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = ("tracker.figures", "tracker.describe", "initializers", "constraints", "tying",
-           "seeding", "tracker.record_window", "next_layer", "devices", "snippets.sandbox",
+           "seeding", "fingerprints", "run_environment", "tracker.record_window",
+           "tracker.compiled", "tracker.layer_weights", "tracker.layers", "tracker.probes",
+           "tracker.jax_state", "tracker.record_log", "tracker.callback", "tracker.history",
+           "tracker.units_plot", "tracker.sinks.base", "tracker.sinks.group",
+           "tracker.sinks.csv_file", "tracker.sinks.tensorboard", "tracker.sinks.live",
+           "next_layer", "devices", "snippets.sandbox",
            "snippets.childenv", "snippets.limits", "snippets._supervisor", "snippets.capture",
            "snippets.guard", "snippets.escape", "snippets.runner")
 # Modules of which only some functions are scored: the runner's report channel (the rest
