@@ -114,15 +114,7 @@ def _snippet_options(q, default_format, formats):
     q.set_defaults(func=_cmd_snippet)
 
 
-def build_parser():
-    parser = _Parser(prog="mlscompanion", description=_DESCRIPTION, epilog="Example: mlscompanion demo",
-    formatter_class=_PLAIN)
-    from mlscompanion import __version__
-
-    parser.add_argument("--version", action="version", version=f"mlscompanion {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
-
+def _add_demo(sub):
     p = sub.add_parser("demo", help="tied vs untied neurons on the coffee data",
                        description="Train the forum's 2-2-1 network twice on the coffee data, tied and untied.",
                        epilog="Example: mlscompanion demo --epochs 5 --out demo_out",
@@ -132,12 +124,16 @@ def build_parser():
     p.add_argument("--seed", type=_non_negative_int, default=1234, help="random seed (default 1234)")
     p.set_defaults(func=_cmd_demo)
 
+
+def _add_env(sub):
     p = sub.add_parser("env", help="environment block and seed audit, to paste in a forum post",
                        description="Print the environment and the seed audit as a block to paste in a forum post.",
                        epilog="Example: mlscompanion env",
                        formatter_class=_PLAIN)
     p.set_defaults(func=_cmd_env)
 
+
+def _add_labs(sub):
     p = sub.add_parser("labs", help="list or run the lab notebooks headless",
                        description="List the lab notebooks, or run one headless.",
                        epilog="Example: mlscompanion labs list",
@@ -159,6 +155,8 @@ def build_parser():
     q.add_argument("--timeout", type=_positive_int, default=600, help="seconds per cell (default 600)")
     q.set_defaults(func=_cmd_labs)
 
+
+def _add_snippet(sub):
     p = sub.add_parser("snippet", help="check that a forum snippet is reproducible, or render it",
                        description="Check that a forum snippet gives the same results on every run,\n"
                                    "or render it with its output for a forum post.",
@@ -177,6 +175,20 @@ def build_parser():
                             epilog="Example: mlscompanion snippet render answer.py > post.md",
                             formatter_class=_PLAIN)
     _snippet_options(q, "markdown", ("markdown", "text", "json"))
+
+
+def build_parser():
+    parser = _Parser(prog="mlscompanion", description=_DESCRIPTION, epilog="Example: mlscompanion demo",
+    formatter_class=_PLAIN)
+    from mlscompanion import __version__
+
+    parser.add_argument("--version", action="version", version=f"mlscompanion {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    _add_demo(sub)
+    _add_env(sub)
+    _add_labs(sub)
+    _add_snippet(sub)
     return parser
 
 

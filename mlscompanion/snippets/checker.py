@@ -166,19 +166,31 @@ def check(path_or_source, runs=2, seed=None, timeout=300.0, decimals=None, progr
     try:
         name, path, source = load_snippet(path_or_source)
     except _NotPython as error:
-        return _sandboxed(_failed(str(path_or_source), str(error), seed, decimals, timeout, []),
-                          chosen)
+        return _sandboxed(_failed(str(path_or_source), str(error), seed, decimals, timeout, []), chosen)
     problem = _syntax_error(source, name)
     if problem:
         return _sandboxed(_failed(name, problem, seed, decimals, timeout, []), chosen)
     static = audit.static_audit(source)
+    records = _run_file(path, source, runs, seed, decimals, timeout, deadline, progress, chosen,
+                        reprex, interpreter)
+    return _sandboxed(_verdict(name, records, static, runs, seed, decimals, timeout, deadline,
+                               interpreter), chosen)
+
+
+def _run_file(path, source, runs, seed, decimals, timeout, deadline, progress, chosen, reprex,
+              interpreter):
+    """``_run_all`` on ``path``, or on ``source`` in a temporary file when there is no path."""
     with tempfile.TemporaryDirectory(prefix="mlsc-source-") as folder:
         if path is None:
             path = os.path.join(folder, "snippet.py")
             pathlib.Path(path).write_text(source, encoding="utf-8")
         with guard.guarded():
-            records = _run_all(path, runs, seed, decimals, timeout, deadline, progress, chosen,
-                               reprex, interpreter)
+            return _run_all(path, runs, seed, decimals, timeout, deadline, progress, chosen,
+                            reprex, interpreter)
+
+
+def _verdict(name, records, static, runs, seed, decimals, timeout, deadline, interpreter):
+    """The result of the runs: a failed one, the time limit before all ran, or the comparison."""
     facts = next((r.facts for r in records if r.ok and r.facts), {})
     findings = audit.merge(static, facts, seed_injected=seed is not None)
     failed = [r for r in records if not r.ok]
@@ -187,15 +199,14 @@ def check(path_or_source, runs=2, seed=None, timeout=300.0, decimals=None, progr
                          timeout, records, runs_requested=runs, deadline=deadline,
                          interpreter=interpreter)
         result.findings = findings
-        return _sandboxed(result, chosen)
+        return result
     if len(records) < runs:
         result = _failed(name, f"the time limit of {timeout:g} s ran out before run "
                          f"{len(records) + 1} could start", seed, decimals, timeout, records,
                          runs_requested=runs, deadline=deadline, interpreter=interpreter)
         result.findings = findings
-        return _sandboxed(result, chosen)
-    return _sandboxed(_compared(name, records, findings, seed, decimals, timeout, deadline,
-                                interpreter), chosen)
+        return result
+    return _compared(name, records, findings, seed, decimals, timeout, deadline, interpreter)
 
 
 def _sandboxed(result, chosen):

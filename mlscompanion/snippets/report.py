@@ -129,12 +129,29 @@ def _stderr_tail(run):
 
 def _text(result, color, width):
     from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
 
     out = io.StringIO()
     console = Console(file=out, force_terminal=color, no_color=not color, width=width,
                       highlight=False, color_system="standard" if color else None)
+    _text_header(console, result)
+    if result.runs:
+        _text_runs(console, result)
+    if result.status == FAILED:
+        _text_error(console, result)
+    if result.line_diffs:
+        _text_line_diffs(console, result)
+    if result.models:
+        _text_models(console, result)
+    if result.findings:
+        _text_findings(console, result)
+    if result.environment:
+        _text_environment(console, result)
+    return "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))
+
+
+def _text_header(console, result):
+    from rich.text import Text
+
     console.print(Text.assemble(("Snippet check: ", "bold"), safe(result.file),
                                 f"  ({_setup(result)})"))
     console.print(Text.assemble(
@@ -143,73 +160,92 @@ def _text(result, color, width):
     for line in filter(None, [device_line(result), *sandbox_lines(result)]):
         console.print(Text(safe(line), style="dim"))
 
-    if result.runs:
-        table = Table(title="Runs", title_justify="left", show_edge=False)
-        for column in ("run", "exit", "seconds", "models", "problem"):
-            table.add_column(column)
-        for run in result.runs:
-            table.add_row(str(run.index), "-" if run.returncode is None else str(run.returncode),
-                          f"{run.seconds:.1f}", str(len(run.models)),
-                          Text(safe("; ".join(filter(None, [run.error, *run.incidents])))))
-        console.print()
-        console.print(table)
 
-    if result.status == FAILED:
-        console.print()
-        console.print(Text("Error", style="bold red"))
-        console.print(Text(safe(result.error or "")))
-        run = _failed_run(result)
-        if run is not None and run.stderr.strip():
-            console.print(Text(f"stderr of run {run.index} (last lines):", style="bold"))
-            console.print(Text(safe(_stderr_tail(run)), style="dim"))
+def _text_runs(console, result):
+    from rich.table import Table
+    from rich.text import Text
 
-    if result.line_diffs:
-        console.print()
-        console.print(Text("Output that differs (normalized stdout, run 1 vs other runs)", style="bold"))
-        for diff in result.line_diffs:
-            console.print(Text(f"@@ line {diff.line}, run {diff.run} @@", style="cyan"))
-            spans_a, spans_b = differing_spans(diff.first or "", diff.other or "")
-            if diff.first is not None:
-                console.print(_marked("- " + diff.first, spans_a, 2, "red"))
-            if diff.other is not None:
-                console.print(_marked("+ " + diff.other, spans_b, 2, "green"))
-        if result.omitted_line_diffs:
-            console.print(f"... {result.omitted_line_diffs} more differing line(s) not shown")
+    table = Table(title="Runs", title_justify="left", show_edge=False)
+    for column in ("run", "exit", "seconds", "models", "problem"):
+        table.add_column(column)
+    for run in result.runs:
+        table.add_row(str(run.index), "-" if run.returncode is None else str(run.returncode),
+                      f"{run.seconds:.1f}", str(len(run.models)),
+                      Text(safe("; ".join(filter(None, [run.error, *run.incidents])))))
+    console.print()
+    console.print(table)
 
-    if result.models:
-        table = Table(title="Model fingerprints (hash of all weights, creation order)",
-                      title_justify="left", show_edge=False)
-        rounded = result.decimals is not None
-        for column in ("#", "model", "class", "params", "run 1",
-                       *([f"run 1, {result.decimals} decimals"] if rounded else []), "other runs"):
-            table.add_column(column)
-        for model in result.models:
-            others = _others(result, model)
-            table.add_row(str(model.index), Text(safe(model.name)), Text(safe(model.cls)),
-                          str(model.params), Text(safe(model.fingerprint)),
-                          *([Text(safe(model.rounded or "-"))] if rounded else []),
-                          Text(safe(others), style="red" if others.startswith("DIFF") else "green"))
-        console.print()
-        console.print(table)
 
-    if result.findings:
-        console.print()
-        console.print(Text("Why, and the fix", style="bold"))
-        for finding in result.findings:
-            where = f"line {finding.line}, " if finding.line else ""
-            console.print(Text.assemble(
-                (f"[{finding.code}] ", "bold yellow"), (finding.title, "bold"),
-                f" ({where}{finding.origin})"))
-            console.print(_indented(Text(finding.explanation)))
-            if finding.detail:
-                console.print(_indented(Text("Seen: " + safe(finding.detail), style="dim")))
-            console.print(_indented(Text.assemble(("Fix: ", "bold green"), finding.fix)))
+def _text_error(console, result):
+    from rich.text import Text
 
-    if result.environment:
-        console.print()
-        console.print(Text("Environment", style="bold"))
-        console.print(Text(safe(_environment_block(result))))
-    return "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))
+    console.print()
+    console.print(Text("Error", style="bold red"))
+    console.print(Text(safe(result.error or "")))
+    run = _failed_run(result)
+    if run is not None and run.stderr.strip():
+        console.print(Text(f"stderr of run {run.index} (last lines):", style="bold"))
+        console.print(Text(safe(_stderr_tail(run)), style="dim"))
+
+
+def _text_line_diffs(console, result):
+    from rich.text import Text
+
+    console.print()
+    console.print(Text("Output that differs (normalized stdout, run 1 vs other runs)", style="bold"))
+    for diff in result.line_diffs:
+        console.print(Text(f"@@ line {diff.line}, run {diff.run} @@", style="cyan"))
+        spans_a, spans_b = differing_spans(diff.first or "", diff.other or "")
+        if diff.first is not None:
+            console.print(_marked("- " + diff.first, spans_a, 2, "red"))
+        if diff.other is not None:
+            console.print(_marked("+ " + diff.other, spans_b, 2, "green"))
+    if result.omitted_line_diffs:
+        console.print(f"... {result.omitted_line_diffs} more differing line(s) not shown")
+
+
+def _text_models(console, result):
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="Model fingerprints (hash of all weights, creation order)",
+                  title_justify="left", show_edge=False)
+    rounded = result.decimals is not None
+    for column in ("#", "model", "class", "params", "run 1",
+                   *([f"run 1, {result.decimals} decimals"] if rounded else []), "other runs"):
+        table.add_column(column)
+    for model in result.models:
+        others = _others(result, model)
+        table.add_row(str(model.index), Text(safe(model.name)), Text(safe(model.cls)),
+                      str(model.params), Text(safe(model.fingerprint)),
+                      *([Text(safe(model.rounded or "-"))] if rounded else []),
+                      Text(safe(others), style="red" if others.startswith("DIFF") else "green"))
+    console.print()
+    console.print(table)
+
+
+def _text_findings(console, result):
+    from rich.text import Text
+
+    console.print()
+    console.print(Text("Why, and the fix", style="bold"))
+    for finding in result.findings:
+        where = f"line {finding.line}, " if finding.line else ""
+        console.print(Text.assemble(
+            (f"[{finding.code}] ", "bold yellow"), (finding.title, "bold"),
+            f" ({where}{finding.origin})"))
+        console.print(_indented(Text(finding.explanation)))
+        if finding.detail:
+            console.print(_indented(Text("Seen: " + safe(finding.detail), style="dim")))
+        console.print(_indented(Text.assemble(("Fix: ", "bold green"), finding.fix)))
+
+
+def _text_environment(console, result):
+    from rich.text import Text
+
+    console.print()
+    console.print(Text("Environment", style="bold"))
+    console.print(Text(safe(_environment_block(result))))
 
 
 def _indented(renderable):

@@ -141,8 +141,6 @@ def plot_unit_maps(maps, max_units=12, title=None):
             ``max_units`` units and say how many more there are.
         title: the figure's title (default: says the step).
     """
-    from matplotlib.patches import Rectangle
-
     if type(max_units) is not int or max_units < 1:
         raise ValueError(f"`max_units` must be a positive int. Received: max_units={max_units!r}")
     cmap = playground_cmap()
@@ -155,49 +153,11 @@ def plot_unit_maps(maps, max_units=12, title=None):
     bg.set_axis_off()
     (xs, ys) = maps.axes
     extent = (xs[0], xs[-1], ys[0], ys[-1])
-    xx, yy = np.meshgrid(np.linspace(-1, 1, len(xs)), np.linspace(-1, 1, len(ys)))
     top = layout.height - _HEAD + 0.12
-    bg.text(layout.tiles[0][0][0] + _TILE / 2, top, "inputs", ha="center", fontsize=8.5,
-            weight="bold")
-    for where, image, name in zip(layout.tiles[0], (xx, yy), maps.feature_names):
-        _tile(fig, layout, where, image, extent, cmap)
-        bg.text(where[0] + _TILE / 2, where[1] - 0.04, name, ha="center", va="top", fontsize=6.5)
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    width = len(maps.point)
+    _input_column(fig, bg, layout, maps, extent, cmap, top)
     for c, layer in enumerate(maps.layers, start=1):
-        x_mid = layout.tiles[c][0][0] + _TILE / 2
-        bg.text(x_mid, top + 0.18, layer.name, ha="center", fontsize=8.5, weight="bold")
-        bg.text(x_mid, top, f"{layer.units} × {layer.activation}", ha="center", fontsize=7)
-        tied = {u: letters[g % 26] for g, group in enumerate(layer.tied) for u in group}
-        for u, where in enumerate(layout.tiles[c]):
-            ax = _tile(fig, layout, where, display_values(layer.tiles[u], layer.activation),
-                       extent, cmap)
-            labels = ([f"tied {tied[u]}"] if u in tied else []) + \
-                     (["dead"] if layer.dead[u] else []) + (["saturated"] if layer.saturated[u] else [])
-            if labels:
-                bad = layer.dead[u] or layer.saturated[u]
-                _mark(ax, bg, where, labels, dldarkred if bad else dlpurple)
-            if layer.bias is not None:
-                value = (np.clip(layer.bias[u], -1, 1) + 1) / 2
-                bg.add_patch(Rectangle((where[0] - 0.13, where[1]), 0.1, 0.1,
-                                       facecolor=cmap(value), edgecolor="#555555", linewidth=0.5))
-        if layer.units > layout.shown[c]:
-            last = layout.tiles[c][-1]
-            hidden = slice(layout.shown[c], None)
-            marks = [f"{int(k.sum())} {word}" for k, word in
-                     ((layer.dead[hidden], "dead"), (layer.saturated[hidden], "saturated")) if k.any()]
-            more = f"+{layer.units - layout.shown[c]} more" + (f"\n({', '.join(marks)})" if marks else "")
-            u = layout.shown[c] - 1  # below the last tile's marks, if it has any
-            drop = 0.2 if u in tied or layer.dead[u] or layer.saturated[u] else 0.06
-            bg.text(x_mid, last[1] - drop, more, ha="center", va="top", fontsize=7)
-        previous = counts[c - 1]
-        if layer.kernel is not None:
-            if c == 1 and layer.kernel.shape[0] == width:
-                _links(bg, cmap, layout, c, layer.kernel, list(maps.features))
-            elif c > 1 and layer.kernel.shape[0] == previous:
-                _links(bg, cmap, layout, c, layer.kernel, list(range(previous)))
-        elif c > 1 and layer.units == previous:
-            _links(bg, cmap, layout, c, None, None)
+        _layer_column(fig, bg, layout, c, layer, extent, cmap, top)
+        _layer_links(bg, cmap, layout, c, layer, maps, counts[c - 1])
     _output_map(fig, bg, layout, maps, cmap)
     _footer(fig, bg, layout, maps, cmap)
     step = "" if maps.step is None else f" at step {maps.step}"
@@ -205,6 +165,60 @@ def plot_unit_maps(maps, max_units=12, title=None):
                  f"{maps.feature_names[1]}){step}", x=0.02, y=0.995, ha="left", va="top",
                  fontsize=10)
     return fig
+
+
+def _input_column(fig, bg, layout, maps, extent, cmap, top):
+    """The two input tiles: each feature over the grid."""
+    (xs, ys) = maps.axes
+    xx, yy = np.meshgrid(np.linspace(-1, 1, len(xs)), np.linspace(-1, 1, len(ys)))
+    bg.text(layout.tiles[0][0][0] + _TILE / 2, top, "inputs", ha="center", fontsize=8.5,
+            weight="bold")
+    for where, image, name in zip(layout.tiles[0], (xx, yy), maps.feature_names):
+        _tile(fig, layout, where, image, extent, cmap)
+        bg.text(where[0] + _TILE / 2, where[1] - 0.04, name, ha="center", va="top", fontsize=6.5)
+
+
+def _layer_column(fig, bg, layout, c, layer, extent, cmap, top):
+    """Column ``c``: the layer's heading, its unit tiles with their marks, and how many more."""
+    from matplotlib.patches import Rectangle
+
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    x_mid = layout.tiles[c][0][0] + _TILE / 2
+    bg.text(x_mid, top + 0.18, layer.name, ha="center", fontsize=8.5, weight="bold")
+    bg.text(x_mid, top, f"{layer.units} × {layer.activation}", ha="center", fontsize=7)
+    tied = {u: letters[g % 26] for g, group in enumerate(layer.tied) for u in group}
+    for u, where in enumerate(layout.tiles[c]):
+        ax = _tile(fig, layout, where, display_values(layer.tiles[u], layer.activation),
+                   extent, cmap)
+        labels = ([f"tied {tied[u]}"] if u in tied else []) + \
+                 (["dead"] if layer.dead[u] else []) + (["saturated"] if layer.saturated[u] else [])
+        if labels:
+            bad = layer.dead[u] or layer.saturated[u]
+            _mark(ax, bg, where, labels, dldarkred if bad else dlpurple)
+        if layer.bias is not None:
+            value = (np.clip(layer.bias[u], -1, 1) + 1) / 2
+            bg.add_patch(Rectangle((where[0] - 0.13, where[1]), 0.1, 0.1,
+                                   facecolor=cmap(value), edgecolor="#555555", linewidth=0.5))
+    if layer.units > layout.shown[c]:
+        last = layout.tiles[c][-1]
+        hidden = slice(layout.shown[c], None)
+        marks = [f"{int(k.sum())} {word}" for k, word in
+                 ((layer.dead[hidden], "dead"), (layer.saturated[hidden], "saturated")) if k.any()]
+        more = f"+{layer.units - layout.shown[c]} more" + (f"\n({', '.join(marks)})" if marks else "")
+        u = layout.shown[c] - 1  # below the last tile's marks, if it has any
+        drop = 0.2 if u in tied or layer.dead[u] or layer.saturated[u] else 0.06
+        bg.text(x_mid, last[1] - drop, more, ha="center", va="top", fontsize=7)
+
+
+def _layer_links(bg, cmap, layout, c, layer, maps, previous):
+    """The links into column ``c`` from the column before it (``previous`` units)."""
+    if layer.kernel is not None:
+        if c == 1 and layer.kernel.shape[0] == len(maps.point):
+            _links(bg, cmap, layout, c, layer.kernel, list(maps.features))
+        elif c > 1 and layer.kernel.shape[0] == previous:
+            _links(bg, cmap, layout, c, layer.kernel, list(range(previous)))
+    elif c > 1 and layer.units == previous:
+        _links(bg, cmap, layout, c, None, None)
 
 
 def _output_map(fig, bg, layout, maps, cmap):

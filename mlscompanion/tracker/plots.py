@@ -40,38 +40,45 @@ def plot_differentiation(history, x="step", max_pairs=6, fig=None):
     for col, name in enumerate(layers):
         recs = [r for r in history if r["layer"] == name]
         t = np.array([r[x] for r in recs])
-        ax = axes[0, col]
-        pairs = [r.get("pair_distances") for r in recs]
-        n_pairs = len(pairs[0]) if pairs and pairs[0] is not None else 0
-        if 0 < n_pairs <= max_pairs and all(p is not None for p in pairs):
-            units = recs[0]["units"]
-            labels = [(i, j) for i in range(units) for j in range(i + 1, units)]
-            values = np.array(pairs, dtype=float)
-            for k, (i, j) in enumerate(labels):
-                ax.plot(t, values[:, k], color=dlcolors[k % len(dlcolors)],
-                        label=f"units {i + 1}-{j + 1}")
-        else:
-            for key, style in (("max_distance", ":"), ("mean_distance", "-"),
-                               ("min_distance", "--"), ("rms_distance", "-.")):
-                values = np.array([r.get(key, np.nan) for r in recs], dtype=float)
-                shown = np.isfinite(values)  # wide layers: pair figures at epoch ends only
-                if shown.any():
-                    ax.plot(t[shown], values[shown], style, label=key.split("_")[0])
-        ax.set_title(f"{name}: distance between units")
-        ax.set_xlabel(x)
-        ax.set_ylabel("distance")
-        ax.legend(fontsize="small")
-        ax = axes[1, col]
-        ax.step(t, [r["effective_width"] for r in recs], where="post",
-                color=dlcolors[1])
-        units = recs[0]["units"]
-        ax.set_ylim(0, units + 0.5)
-        ax.set_yticks(range(0, units + 1, max(1, units // 8)))
-        ax.set_title(f"{name}: effective width (of {units})")
-        ax.set_xlabel(x)
+        _draw_distances(axes[0, col], name, t, recs, x, max_pairs)
+        _draw_width(axes[1, col], name, t, recs, x)
         if correlation:
             _draw_correlation(axes[2, col], name, t, recs, x)
     return fig
+
+
+def _draw_distances(ax, name, t, recs, x, max_pairs):
+    """Each pair's distance (few units), else the min / mean / max / RMS pair distance."""
+    pairs = [r.get("pair_distances") for r in recs]
+    n_pairs = len(pairs[0]) if pairs and pairs[0] is not None else 0
+    if 0 < n_pairs <= max_pairs and all(p is not None for p in pairs):
+        units = recs[0]["units"]
+        labels = [(i, j) for i in range(units) for j in range(i + 1, units)]
+        values = np.array(pairs, dtype=float)
+        for k, (i, j) in enumerate(labels):
+            ax.plot(t, values[:, k], color=dlcolors[k % len(dlcolors)],
+                    label=f"units {i + 1}-{j + 1}")
+    else:
+        for key, style in (("max_distance", ":"), ("mean_distance", "-"),
+                           ("min_distance", "--"), ("rms_distance", "-.")):
+            values = np.array([r.get(key, np.nan) for r in recs], dtype=float)
+            shown = np.isfinite(values)  # wide layers: pair figures at epoch ends only
+            if shown.any():
+                ax.plot(t[shown], values[shown], style, label=key.split("_")[0])
+    ax.set_title(f"{name}: distance between units")
+    ax.set_xlabel(x)
+    ax.set_ylabel("distance")
+    ax.legend(fontsize="small")
+
+
+def _draw_width(ax, name, t, recs, x):
+    ax.step(t, [r["effective_width"] for r in recs], where="post",
+            color=dlcolors[1])
+    units = recs[0]["units"]
+    ax.set_ylim(0, units + 0.5)
+    ax.set_yticks(range(0, units + 1, max(1, units // 8)))
+    ax.set_title(f"{name}: effective width (of {units})")
+    ax.set_xlabel(x)
 
 
 def _has_correlation(history):

@@ -214,6 +214,45 @@ def _check_features(features, hold, width, image):
     return (i, j), {int(k): float(v) for k, v in hold.items()}
 
 
+def _check_arguments(model, grid, tile_grid, max_points, transform, margin):
+    """Raise early on a bad model or option; return ``grid``, ``tile_grid``, ``max_points``."""
+    if not isinstance(model, keras.Model) or len(getattr(model, "inputs", None) or []) != 1:
+        raise ValueError(
+            "`model` must be a built Keras model with one input (start it with "
+            f"keras.Input(...)). Received: model={model!r}")
+    grid = check_int(grid, "grid", minimum=2)
+    tile_grid = grid if tile_grid is None else check_int(tile_grid, "tile_grid", minimum=2)
+    max_points = check_int(max_points, "max_points")
+    if transform is not None and not callable(transform):
+        raise ValueError(f"`transform` must be a callable from raw rows to model inputs. "
+                         f"Received: transform={transform!r}")
+    if not (isinstance(margin, (int, float)) and margin >= 0):
+        raise ValueError(f"`margin` must be a number >= 0. Received: margin={margin!r}")
+    return grid, tile_grid, max_points
+
+
+def _check_rows(x, want, transform):
+    """``x`` as float32 rows, checked against the model's input shape ``want``."""
+    x = _as_numpy(x).astype("float32")
+    if x.ndim < 2 or len(x) < 1:
+        raise ValueError(f"`x` must be data rows (n x features). Received shape {x.shape}.")
+    if transform is None and (len(want) != x.ndim - 1 or any(
+            w is not None and w != got for w, got in zip(want, x.shape[1:]))):
+        raise ValueError(
+            f"`x` has rows of shape {x.shape[1:]}, but the model takes inputs of "
+            f"shape {want}. Give raw rows the model takes (or transform=...).")
+    return x
+
+
+def _check_labels(y, rows):
+    """``y`` as a flat array of one label per row, else raise."""
+    y = _as_numpy(y)
+    if y.size != rows:
+        raise ValueError(f"`y` must hold one label per row of `x` ({rows}). "
+                         f"Received shape {y.shape}.")
+    return y.reshape(rows)
+
+
 class UnitMapper:
     """Computes ``UnitMaps`` of one model: built once, one forward pass per call.
 
@@ -242,27 +281,10 @@ class UnitMapper:
 
     def __init__(self, model, x, y=None, features=None, hold=None, grid=100, tile_grid=25,
                  transform=None, margin=0.1, max_points=1000, seed=0, feature_names=None):
-        if not isinstance(model, keras.Model) or len(getattr(model, "inputs", None) or []) != 1:
-            raise ValueError(
-                "`model` must be a built Keras model with one input (start it with "
-                f"keras.Input(...)). Received: model={model!r}")
-        self.grid = check_int(grid, "grid", minimum=2)
-        self.tile_grid = self.grid if tile_grid is None else check_int(tile_grid, "tile_grid", minimum=2)
-        self.max_points = check_int(max_points, "max_points")
-        if transform is not None and not callable(transform):
-            raise ValueError(f"`transform` must be a callable from raw rows to model inputs. "
-                             f"Received: transform={transform!r}")
-        if not (isinstance(margin, (int, float)) and margin >= 0):
-            raise ValueError(f"`margin` must be a number >= 0. Received: margin={margin!r}")
-        x = _as_numpy(x).astype("float32")
+        self.grid, self.tile_grid, self.max_points = _check_arguments(
+            model, grid, tile_grid, max_points, transform, margin)
         want = tuple(model.inputs[0].shape[1:])
-        if x.ndim < 2 or len(x) < 1:
-            raise ValueError(f"`x` must be data rows (n x features). Received shape {x.shape}.")
-        if transform is None and (len(want) != x.ndim - 1 or any(
-                w is not None and w != got for w, got in zip(want, x.shape[1:]))):
-            raise ValueError(
-                f"`x` has rows of shape {x.shape[1:]}, but the model takes inputs of "
-                f"shape {want}. Give raw rows the model takes (or transform=...).")
+        x = _check_rows(x, want, transform)
         self.sample_shape = x.shape[1:]
         flat = x.reshape(len(x), -1)
         self.features, hold = _check_features(features, hold, flat.shape[1], x.ndim > 2)
@@ -276,13 +298,7 @@ class UnitMapper:
         if len(x) > self.max_points:
             keep = np.sort(np.random.default_rng(seed).choice(len(x), self.max_points, replace=False))
         self.x = flat[keep][:, [i, j]]
-        if y is not None:
-            y = _as_numpy(y)
-            if y.size != len(x):
-                raise ValueError(f"`y` must hold one label per row of `x` ({len(x)}). "
-                                 f"Received shape {y.shape}.")
-            y = y.reshape(len(x))[keep]
-        self.y = y
+        self.y = None if y is None else _check_labels(y, len(x))[keep]
         self.feature_names = tuple(feature_names or (f"x{i}", f"x{j}"))
         if len(self.feature_names) != 2:
             raise ValueError(f"`feature_names` must name the two plotted features. "

@@ -182,31 +182,8 @@ def _raw_weights(w_norm, b_norm, mean, variance):
     return a, c
 
 
-def describe_unit(kernel_column, bias, output_weight, mean, variance, X=None, unit=1):
-    """Describe one first-layer unit in plain words, from its weights alone.
-
-    The unit is active (output > 0.5) on one side of the line
-    ``a_t·t + a_d·d + c = 0``. If one feature moves that sum more than three
-    times as much as the other across the data range, the unit is read as a
-    threshold on that feature (e.g. "low temperature"); otherwise as a line
-    through the plane. The sign of ``output_weight`` says which side votes
-    for a bad roast: that side is what the unit *detects*.
-
-    Example:
-
-    >>> d = describe_unit([3.0, 0.1], 2.0, -5.0, mean=[218.7, 13.4],
-    ...                   variance=[1597.0, 1.27])
-    >>> d.detects
-    'too high temperature (t > 171 °C)'
-    """
-    w = np.asarray(kernel_column, dtype="float64").reshape(-1)
-    if w.shape != (2,):
-        raise ValueError(
-            f"`kernel_column` must hold 2 weights (temperature, duration). "
-            f"Received: {kernel_column!r}"
-        )
-    a, c = _raw_weights(w, bias, mean, variance)
-    a_t, a_d = float(a[0]), float(a[1])
+def _unit_reading(a_t, a_d, c, output_weight):
+    """Where the unit ``a_t·t + a_d·d + c`` is active, and what it detects, in words."""
     t_span = TEMPERATURE_RANGE[1] - TEMPERATURE_RANGE[0]
     d_span = DURATION_RANGE[1] - DURATION_RANGE[0]
     d_mid = float(np.mean(DURATION_RANGE))
@@ -238,6 +215,35 @@ def describe_unit(kernel_column, bias, output_weight, mean, variance, X=None, un
     else:
         active = "nowhere in particular (both weights are 0)"
         bad = "nothing (the unit ignores its inputs)"
+    return active, bad
+
+
+def describe_unit(kernel_column, bias, output_weight, mean, variance, X=None, unit=1):
+    """Describe one first-layer unit in plain words, from its weights alone.
+
+    The unit is active (output > 0.5) on one side of the line
+    ``a_t·t + a_d·d + c = 0``. If one feature moves that sum more than three
+    times as much as the other across the data range, the unit is read as a
+    threshold on that feature (e.g. "low temperature"); otherwise as a line
+    through the plane. The sign of ``output_weight`` says which side votes
+    for a bad roast: that side is what the unit *detects*.
+
+    Example:
+
+    >>> d = describe_unit([3.0, 0.1], 2.0, -5.0, mean=[218.7, 13.4],
+    ...                   variance=[1597.0, 1.27])
+    >>> d.detects
+    'too high temperature (t > 171 °C)'
+    """
+    w = np.asarray(kernel_column, dtype="float64").reshape(-1)
+    if w.shape != (2,):
+        raise ValueError(
+            f"`kernel_column` must hold 2 weights (temperature, duration). "
+            f"Received: {kernel_column!r}"
+        )
+    a, c = _raw_weights(w, bias, mean, variance)
+    a_t, a_d = float(a[0]), float(a[1])
+    active, bad = _unit_reading(a_t, a_d, c, output_weight)
 
     fraction = float("nan")
     if X is not None:
@@ -257,6 +263,34 @@ def _accuracy(model, data):
     return float(np.mean(predicted == (data.y >= 0.5)))
 
 
+def _check_training_arguments(data, learning_rate):
+    """``data`` (default: the course's data), checked with ``learning_rate``."""
+    if data is None:
+        data = prepare_coffee()
+    if not isinstance(data, CoffeeData):
+        raise TypeError(
+            "`data` must be the CoffeeData returned by prepare_coffee(reps). "
+            f"Received: {type(data).__name__}"
+        )
+    if not (isinstance(learning_rate, (int, float)) and learning_rate > 0):
+        raise ValueError(
+            f"`learning_rate` must be a positive number. Received: "
+            f"learning_rate={learning_rate!r}"
+        )
+    return data
+
+
+def _coffee_tracker(data, live):
+    """The lab's tracker on ``layer1``, with its unit maps over the raw plane."""
+    # The unit maps over (temperature, duration) in raw units: the model
+    # takes normalized rows, so the plane goes through the lab's normalization.
+    std = np.sqrt(np.asarray(data.variance, dtype="float32"))
+    return NeuronDifferentiation(
+        layers=["layer1"], probe=data.X_norm, live=live, maps_data=(data.X, data.y),
+        maps={"transform": lambda rows: (rows - data.mean) / std,
+              "feature_names": ("temperature (°C)", "duration (min)")})
+
+
 def train_coffee(data=None, epochs=10, seed=1234, learning_rate=0.01, verbose=0, live=False):
     """Train the course's coffee network with the tracker on ``layer1``.
 
@@ -273,28 +307,11 @@ def train_coffee(data=None, epochs=10, seed=1234, learning_rate=0.01, verbose=0,
     3
     """
     epochs = check_int(epochs, "epochs")
-    if data is None:
-        data = prepare_coffee()
-    if not isinstance(data, CoffeeData):
-        raise TypeError(
-            "`data` must be the CoffeeData returned by prepare_coffee(reps). "
-            f"Received: {type(data).__name__}"
-        )
-    if not (isinstance(learning_rate, (int, float)) and learning_rate > 0):
-        raise ValueError(
-            f"`learning_rate` must be a positive number. Received: "
-            f"learning_rate={learning_rate!r}"
-        )
+    data = _check_training_arguments(data, learning_rate)
     seeding.set_seed(seed)
     model = models.coffee_model(units=3)
     initial = [np.array(w) for w in model.get_weights()]
-    # The unit maps over (temperature, duration) in raw units: the model
-    # takes normalized rows, so the plane goes through the lab's normalization.
-    std = np.sqrt(np.asarray(data.variance, dtype="float32"))
-    tracker = NeuronDifferentiation(
-        layers=["layer1"], probe=data.X_norm, live=live, maps_data=(data.X, data.y),
-        maps={"transform": lambda rows: (rows - data.mean) / std,
-              "feature_names": ("temperature (°C)", "duration (min)")})
+    tracker = _coffee_tracker(data, live)
     model.compile(
         loss=keras.losses.BinaryCrossentropy(),
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),

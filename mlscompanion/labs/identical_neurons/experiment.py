@@ -132,6 +132,25 @@ def _coffee(reps):
     return X_norm, y, Xt, yt
 
 
+def _forum_start(tied, perturbation, seed):
+    """The forum's 2-2-1 model at the symmetric start (perturbed, tied if asked)."""
+    model = models.forum_221()
+    weights = symmetric_weights(seed)
+    if perturbation:
+        noise = np.random.default_rng(seed).normal(size=(2, 2)).astype("float32")
+        weights[0] = weights[0] + perturbation * noise
+    model.set_weights(weights)
+    if tied:
+        tying.tie_neurons(model.get_layer("layer1"), [[0, 1]], model=model)
+        # tie_neurons projects at once; put the start back so that the tied run
+        # starts from the very point the untied one does. Keras applies the
+        # constraints after each optimizer step, so the first step (whose
+        # gradients already differ between the units) is pulled back, and every
+        # later one too: the tie, not the start, keeps the units identical.
+        model.set_weights(weights)
+    return model
+
+
 def train_forum_network(
     tied,
     perturbation=0.0,
@@ -153,20 +172,7 @@ def train_forum_network(
         raise ValueError(f"`perturbation` must be >= 0. Received: {perturbation!r}")
     seeding.set_seed(seed)
     X_norm, y, Xt, yt = _coffee(reps)
-    model = models.forum_221()
-    weights = symmetric_weights(seed)
-    if perturbation:
-        noise = np.random.default_rng(seed).normal(size=(2, 2)).astype("float32")
-        weights[0] = weights[0] + perturbation * noise
-    model.set_weights(weights)
-    if tied:
-        tying.tie_neurons(model.get_layer("layer1"), [[0, 1]], model=model)
-        # tie_neurons projects at once; put the start back so that the tied run
-        # starts from the very point the untied one does. Keras applies the
-        # constraints after each optimizer step, so the first step (whose
-        # gradients already differ between the units) is pulled back, and every
-        # later one too: the tie, not the start, keeps the units identical.
-        model.set_weights(weights)
+    model = _forum_start(tied, perturbation, seed)
     before = tying.weight_names(model).values()
     tracker = NeuronDifferentiation(
         layers=["layer1"], tol=0.0, maps={"grid": 60, "tile_grid": 30}, maps_data=(X_norm, y))

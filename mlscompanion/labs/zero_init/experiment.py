@@ -178,6 +178,32 @@ def _cost(model, X, y):
     ))
 
 
+def _check_training_arguments(init, iterations, records, learning_rate):
+    """Raise early on a bad argument of ``train_dls``; return ``iterations``, ``records``."""
+    make_initializer(init)
+    iterations = check_int(iterations, "iterations")
+    records = check_int(records, "records")
+    if iterations % records:
+        raise ValueError(
+            f"`iterations` ({iterations}) must be a multiple of `records` ({records}) "
+            "so every record is the same number of steps apart."
+        )
+    if not (isinstance(learning_rate, (int, float)) and learning_rate > 0):
+        raise ValueError(
+            f"`learning_rate` must be a number > 0. Received: learning_rate={learning_rate!r}"
+        )
+    return iterations, records
+
+
+def _per_layer(history, key):
+    """``{layer: array of the records' key}`` from a tracker history."""
+    layers = list(dict.fromkeys(rec["layer"] for rec in history))
+    return {
+        name: np.array([r[key] for r in history if r["layer"] == name])
+        for name in layers
+    }
+
+
 def train_dls(
     init,
     iterations=3000,
@@ -203,18 +229,7 @@ def train_dls(
 
     Returns an ``InitRun``.
     """
-    make_initializer(init)
-    iterations = check_int(iterations, "iterations")
-    records = check_int(records, "records")
-    if iterations % records:
-        raise ValueError(
-            f"`iterations` ({iterations}) must be a multiple of `records` ({records}) "
-            "so every record is the same number of steps apart."
-        )
-    if not (isinstance(learning_rate, (int, float)) and learning_rate > 0):
-        raise ValueError(
-            f"`learning_rate` must be a number > 0. Received: learning_rate={learning_rate!r}"
-        )
+    iterations, records = _check_training_arguments(init, iterations, records, learning_rate)
     X_train, y_train, X_test, y_test = data if data is not None else load_dls_circles()
     steps_per_record = iterations // records
     seeding.set_seed(seed, deterministic=False)
@@ -230,15 +245,6 @@ def train_dls(
         steps=iterations, records=records, callbacks=[tracker, cost_recorder],
     )
     after = _weight_dict(model)
-    layers = list(dict.fromkeys(rec["layer"] for rec in tracker.history))
-    width = {
-        name: np.array([r["effective_width"] for r in tracker.history if r["layer"] == name])
-        for name in layers
-    }
-    distance = {
-        name: np.array([r["max_distance"] for r in tracker.history if r["layer"] == name])
-        for name in layers
-    }
     return InitRun(
         init=init,
         label=LABELS[init],
@@ -246,8 +252,8 @@ def train_dls(
         test_accuracy=binary_accuracy(model, X_test, y_test),
         iterations=np.arange(records + 1) * steps_per_record,
         cost=np.array(costs),
-        effective_width=width,
-        max_unit_distance=distance,
+        effective_width=_per_layer(tracker.history, "effective_width"),
+        max_unit_distance=_per_layer(tracker.history, "max_distance"),
         weight_change={k: float(np.max(np.abs(after[k] - before[k]))) for k in before},
         model=model,
     )
