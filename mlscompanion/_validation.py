@@ -65,6 +65,21 @@ def check_int(value, name, minimum=1):
     return int(value)
 
 
+def check_steps_per_record(steps, records, steps_name="steps"):
+    """Return ``(steps, records)`` as ints if ``records`` divides ``steps``, else raise.
+
+    Every record of a run is then the same number of steps apart.
+    """
+    steps = check_int(steps, steps_name)
+    records = check_int(records, "records")
+    if steps % records:
+        raise ValueError(
+            f"`{steps_name}` ({steps}) must be a multiple of `records` ({records}) so "
+            "every record is the same number of steps apart."
+        )
+    return steps, records
+
+
 def check_index_groups(groups, name="groups"):
     """Validate a list of groups of unit indices; return them as lists of ints.
 

@@ -19,7 +19,7 @@ import logging
 import keras
 import numpy as np
 
-from mlscompanion._validation import check_int
+from mlscompanion._validation import check_int, check_steps_per_record
 
 __all__ = ["fit_full_batch", "fit_regression", "predict_once", "binary_accuracy"]
 
@@ -31,13 +31,7 @@ def fit_full_batch(model, x, y, optimizer, loss, steps, records=1, **fit_kwargs)
 
     Returns the ``History`` of ``model.fit``.
     """
-    steps = check_int(steps, "steps")
-    records = check_int(records, "records")
-    if steps % records:
-        raise ValueError(
-            f"`steps` ({steps}) must be a multiple of `records` ({records}) so "
-            "every record is the same number of steps apart."
-        )
+    steps, records = check_steps_per_record(steps, records)
     x = np.asarray(x, dtype="float32")
     y = np.asarray(y, dtype="float32")
     if x.shape[0] != y.shape[0]:

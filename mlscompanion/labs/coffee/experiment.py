@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
-from mlscompanion._validation import check_int
+from mlscompanion._validation import check_int, check_number
 from mlscompanion.tracker import NeuronDifferentiation
 from mlscompanion import datasets, models, seeding, similarity
 
@@ -272,11 +272,7 @@ def _check_training_arguments(data, learning_rate):
             "`data` must be the CoffeeData returned by prepare_coffee(reps). "
             f"Received: {type(data).__name__}"
         )
-    if not (isinstance(learning_rate, (int, float)) and learning_rate > 0):
-        raise ValueError(
-            f"`learning_rate` must be a positive number. Received: "
-            f"learning_rate={learning_rate!r}"
-        )
+    check_number(learning_rate, "learning_rate", above=0)
     return data
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
-from mlscompanion._validation import check_int
+from mlscompanion._validation import check_number, check_steps_per_record
 from mlscompanion.tracker import NeuronDifferentiation
 from mlscompanion import seeding
 from mlscompanion.datasets import load_dls_circles, make_circles
@@ -181,17 +181,8 @@ def _cost(model, X, y):
 def _check_training_arguments(init, iterations, records, learning_rate):
     """Raise early on a bad argument of ``train_dls``; return ``iterations``, ``records``."""
     make_initializer(init)
-    iterations = check_int(iterations, "iterations")
-    records = check_int(records, "records")
-    if iterations % records:
-        raise ValueError(
-            f"`iterations` ({iterations}) must be a multiple of `records` ({records}) "
-            "so every record is the same number of steps apart."
-        )
-    if not (isinstance(learning_rate, (int, float)) and learning_rate > 0):
-        raise ValueError(
-            f"`learning_rate` must be a number > 0. Received: learning_rate={learning_rate!r}"
-        )
+    iterations, records = check_steps_per_record(iterations, records, steps_name="iterations")
+    check_number(learning_rate, "learning_rate", above=0)
     return iterations, records
 
 
