@@ -221,3 +221,29 @@ def test_a_probe_skips_a_layer_it_cannot_read_and_reads_the_others(monkeypatch):
         records = {r["layer"]: r for r in tracker.record()}
     assert np.isnan(records["first"]["mean_abs_correlation"])
     assert np.isfinite(records["hidden"]["mean_abs_correlation"])
+
+
+class _MapsSeen(mlc.sinks.Sink):
+    """A sink that shows maps: keeps the step of each maps update."""
+
+    def __init__(self):
+        self.steps = []
+
+    def send(self, records):
+        pass
+
+    def send_maps(self, maps):
+        self.steps.append(maps.step)
+
+
+def test_a_sink_that_shows_maps_gets_them_at_the_start_and_each_epoch_end():
+    sink = _MapsSeen()
+    x, y = _data()
+    _fit(_model(), NeuronDifferentiation(maps=True, maps_data=(x, y), sinks=[sink]))
+    assert sink.steps == [0, 4, 8]
+
+
+def test_two_units_are_enough_to_sample():
+    assert NeuronDifferentiation(max_units=2).max_units == 2
+    with pytest.raises(ValueError, match="max_units"):
+        NeuronDifferentiation(max_units=1)
