@@ -217,8 +217,12 @@ def test_a_probe_skips_a_layer_it_cannot_read_and_reads_the_others(monkeypatch):
     monkeypatch.setattr(probes, "_output_in", output_in)
     tracker = NeuronDifferentiation(layers=["first", "hidden"], probe=_data()[0])
     tracker.set_model(model)
-    with pytest.warns(UserWarning, match=r"cannot read the activations of first \(no single"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         records = {r["layer"]: r for r in tracker.record()}
+    assert [str(w.message) for w in caught if "NeuronDifferentiation" in str(w.message)] == [
+        "NeuronDifferentiation cannot read the activations of first (no single output); "
+        "their activation correlation is not recorded."]
     assert np.isnan(records["first"]["mean_abs_correlation"])
     assert np.isfinite(records["hidden"]["mean_abs_correlation"])
 
@@ -247,3 +251,173 @@ def test_two_units_are_enough_to_sample():
     assert NeuronDifferentiation(max_units=2).max_units == 2
     with pytest.raises(ValueError, match="max_units"):
         NeuronDifferentiation(max_units=1)
+
+
+# ----- probes (tracker/probes.py) -----------------------------------------------
+
+from tests.test_unit_figures import RTOL, oracle  # noqa: E402
+
+KINDS = probes._KINDS
+
+
+def test_a_probe_checks_its_own_sizes_with_the_trackers_names():
+    x = np.zeros((4, 2), "float32")
+    probe = probes.Probe(x)
+    assert (probe.samples, probe.batch_size) == (256, 256)
+    assert probes.Probe(x, samples=2).samples == 2
+    with pytest.raises(ValueError) as error:
+        probes.Probe(x, samples=1)
+    assert str(error.value) == "`probe_samples` must be an int >= 2. Received: probe_samples=1"
+    with pytest.raises(ValueError) as error:
+        probes.Probe(x, batch_size=0)
+    assert str(error.value) == ("`probe_batch_size` must be a positive int. "
+                                "Received: probe_batch_size=0")
+
+
+@pytest.mark.parametrize("data, message", [
+    (np.array(["a", "b"]), f"`probe` must be {KINDS}, of numbers with at least 2 samples "
+                           "(rows). Received an array of shape (2,) and dtype <U1."),
+    ({"a": np.zeros(1)}, f"`probe` must be {KINDS}, of numbers with at least 2 samples "
+                         "(rows). Received an array of shape (1,) and dtype float64 as "
+                         "probe['a']."),
+    ({1: np.zeros(3)}, "A dict `probe` must be keyed by input name (str). Received the key 1."),
+    ({"a": np.zeros((3, 1)), "b": np.zeros((4, 1))},
+     "The arrays of `probe` must hold the same number of samples. Received shapes "
+     "{'a': (3, 1), 'b': (4, 1)}."),
+])
+def test_what_a_bad_probe_is_told(data, message):
+    with pytest.raises(ValueError) as error:
+        probes.Probe(data)
+    assert str(error.value) == message
+
+
+def test_two_samples_of_numbers_or_booleans_make_a_probe():
+    assert probes.Probe(np.zeros(2)).arrays.shape == (2,)
+    assert probes.Probe(np.array([True, False])).arrays.dtype == bool
+
+
+def test_a_torch_tensor_that_needs_gradients_is_a_probe():
+    torch = pytest.importorskip("torch")
+    tensor = torch.ones((3, 2), requires_grad=True)
+    np.testing.assert_array_equal(probes.Probe(tensor).arrays, np.ones((3, 2)))
+
+
+def test_a_dict_probe_follows_a_model_built_on_a_dict_of_inputs():
+    """Keys are the dict's, not the input tensors' names."""
+    a, b = keras.Input((2,), name="a_in"), keras.Input((3,), name="b_in")
+    hidden = keras.layers.Dense(3, activation="tanh")(keras.layers.Concatenate()([a, b]))
+    model = keras.Model({"first": a, "second": b}, keras.layers.Dense(1)(hidden))
+    rng = np.random.default_rng(0)
+    probe = probes.Probe({"second": rng.normal(size=(4, 3)), "first": rng.normal(size=(4, 2))})
+    key = {"a_in": "first", "b_in": "second"}
+    assert [id(array) for array in probe.inputs_for(model)] == [
+        id(probe.arrays[key[tensor.name]]) for tensor in model.inputs]
+    wrong = probes.Probe({"x": np.zeros((4, 2)), "y": np.zeros((4, 3))})
+    with pytest.raises(ValueError) as error:
+        wrong.inputs_for(model)
+    assert str(error.value).endswith(
+        "received {'x': (4, 2), 'y': (4, 3)} (its keys are not the input names).")
+
+
+class _Batches(keras.utils.PyDataset):
+    """``x`` in batches of ``size``, each ``[x, y]`` (a list) or ``(x, y)``."""
+
+    def __init__(self, x, size, as_list=False, endless=False):
+        super().__init__()
+        self.x, self.size, self.as_list, self.endless = x, size, as_list, endless
+
+    @property
+    def num_batches(self):
+        return None if self.endless else -(-len(self.x) // self.size)
+
+    def __getitem__(self, index):
+        part = self.x[index * self.size:(index + 1) * self.size]
+        return [part, part[:, :1]] if self.as_list else (part, part[:, :1])
+
+
+X20 = np.arange(20, dtype="float32").reshape(10, 2)
+
+
+@pytest.mark.parametrize("batches", [
+    _Batches(X20, 3, as_list=True),   # each batch a list [x, y]
+    _Batches(X20, 3, endless=True),   # no length: read until enough samples
+])
+def test_a_py_dataset_gives_its_first_samples_in_any_form(batches):
+    np.testing.assert_array_equal(probes.Probe(batches, samples=5).arrays, X20[:5])
+
+
+def test_a_dataset_of_two_samples_is_enough_one_is_not():
+    assert probes.Probe(_Batches(X20[:2], 1)).arrays.shape == (2, 2)
+    with pytest.raises(ValueError) as error:
+        probes.Probe(_Batches(X20[:1], 1)).arrays
+    assert str(error.value) == "`probe` must give at least 2 samples; the dataset gave 1."
+
+
+def test_a_tf_data_dataset_is_a_probe_under_any_backend():
+    tf = pytest.importorskip("tensorflow")
+    dataset = tf.data.Dataset.from_tensor_slices((X20, X20[:, :1])).batch(4)
+    np.testing.assert_array_equal(probes.Probe(dataset, samples=6).arrays, X20[:6])
+
+
+def _mean_abs_correlation(model, name, x):
+    layer = model.get_layer(name)
+    activations = keras.ops.convert_to_numpy(keras.Model(model.inputs[0], layer.output)(x))
+    kernel, bias = (keras.ops.convert_to_numpy(w) for w in layer.weights)
+    return oracle(kernel, bias, activations)["mean_abs_correlation"]
+
+
+def test_each_layer_gets_its_own_activations_in_inference_mode_in_two_batches():
+    mlc.set_seed(4, deterministic=False)
+    inputs = keras.Input((2,))
+    first = keras.layers.Dense(4, activation="tanh", name="first")(inputs)
+    second = keras.layers.Dense(3, activation="tanh", name="second")(
+        keras.layers.Dropout(0.5)(first))
+    third = keras.layers.Dense(2, activation="tanh", name="third")(second)
+    model = keras.Model(inputs, keras.layers.Dense(1)(third))
+    x = np.random.default_rng(1).normal(size=(32, 2)).astype("float32")
+    tracker = NeuronDifferentiation(layers=["first", "second", "third"], probe=x,
+                                    probe_batch_size=16)
+    tracker.set_model(model)
+    got = {r["layer"]: r["mean_abs_correlation"] for r in tracker.record()}
+    for name in ("first", "second", "third"):
+        assert got[name] == pytest.approx(_mean_abs_correlation(model, name, x), rel=RTOL)
+
+
+def test_when_the_model_raises_on_the_probe_the_message_says_so(monkeypatch):
+    def raises(self, batch):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(probes.BatchedForward, "_run", raises)
+    model = keras.Sequential([keras.Input((2,), name="x"), keras.layers.Dense(3, name="hidden")])
+    tracker = NeuronDifferentiation(probe=np.zeros((4, 2), "float32"))
+    tracker.set_model(model)
+    with pytest.raises(ValueError) as error:
+        tracker.record()
+    assert str(error.value) == (
+        "`probe` does not fit the model's inputs: the model expects 1 input(s), 'x' of "
+        "shape (None, 2) (None: any size); received (4, 2) (the model raised: boom).")
+
+
+class _Subclassed(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.hidden = keras.layers.Dense(3, name="hidden")
+
+    def call(self, x):
+        return self.hidden(x)
+
+
+def test_a_model_without_an_inputs_graph_is_tracked_without_correlation():
+    x = np.ones((4, 2), "float32")
+    model = _Subclassed()
+    model(x)
+    tracker = NeuronDifferentiation(probe=x)
+    tracker.set_model(model)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        (record,) = tracker.record()
+    assert [str(w.message) for w in caught if "NeuronDifferentiation" in str(w.message)] == [
+        "NeuronDifferentiation cannot read the layers' activations of this model (it has no "
+        "inputs graph); activation correlation is not recorded. Build the model with "
+        "keras.Input(...) to enable it."]
+    assert record["layer"] == "hidden" and np.isnan(record["mean_abs_correlation"])
