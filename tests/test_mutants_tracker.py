@@ -421,3 +421,68 @@ def test_a_model_without_an_inputs_graph_is_tracked_without_correlation():
         "inputs graph); activation correlation is not recorded. Build the model with "
         "keras.Input(...) to enable it."]
     assert record["layer"] == "hidden" and np.isnan(record["mean_abs_correlation"])
+
+
+# ----- what a unit is per layer (tracker/layers.py), the history views ------------
+
+from mlscompanion.tracker.layers import describe_layer, resolve_layers  # noqa: E402
+
+
+def test_a_sample_of_units_is_sorted_distinct_and_fixed_by_its_seed():
+    assert sample_units(5, 5) is None and sample_units(5, None) is None
+    for seed in (0, 1):
+        want = np.sort(np.random.default_rng(seed).choice(12, size=6, replace=False))
+        np.testing.assert_array_equal(sample_units(12, 6, seed), want)
+    np.testing.assert_array_equal(sample_units(12, 6), sample_units(12, 6, 0))
+    assert len(set(sample_units(12, 11, 3))) == 11
+    assert not np.array_equal(sample_units(12, 6, 0), sample_units(12, 6, 1))
+
+
+def test_the_layers_the_tracker_skips_or_misses_are_said_in_full():
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, name="hidden"),
+                              keras.layers.Dropout(0.1, name="drop"),
+                              keras.layers.Dense(1, name="out")])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tracked = resolve_layers(model, ["hidden", "drop", "out"])
+    assert [t.name for t in tracked] == ["hidden"]
+    assert [str(w.message) for w in caught] == [
+        "NeuronDifferentiation skips layers without 2 or more units it can describe: "
+        "drop (Dropout: no units the tracker describes), out (1 unit)"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert resolve_layers(model, ["out"]) == []
+    assert str(caught[-1].message) == (
+        "NeuronDifferentiation found no layer to track (a Dense, Conv, EinsumDense or RNN "
+        "layer with 2 or more units); it will record nothing.")
+
+
+def test_a_quantized_layer_is_not_described():
+    layer = keras.layers.Dense(3)
+    layer.build((None, 2))
+    assert describe_layer(layer) is not None
+    layer.quantize("int8")
+    assert describe_layer(layer) is None
+
+
+def test_the_history_as_a_frame_keeps_every_column_in_order():
+    pd = pytest.importorskip("pandas")
+    tracker = NeuronDifferentiation()
+    tracker.history = []
+    frame = tracker.to_frame()
+    assert isinstance(frame, pd.DataFrame) and list(frame.columns) == list(mlc.tracker.RECORD_FIELDS)
+
+
+def test_animate_passes_its_options_on(monkeypatch, tmp_path):
+    from mlscompanion.tracker import units_plot
+
+    seen = {}
+    monkeypatch.setattr(units_plot, "animate_units",
+                        lambda history, path, **options: seen.update(options) or path)
+    tracker = NeuronDifferentiation()
+    tracker.history = []
+    assert tracker.animate(tmp_path / "a.gif", layer="hidden", fps=2, max_frames=9) == \
+        tmp_path / "a.gif"
+    assert seen == {"layer": "hidden", "fps": 2, "max_frames": 9}
+    tracker.animate(tmp_path / "a.gif")
+    assert seen == {"layer": None, "fps": 4, "max_frames": 60}
