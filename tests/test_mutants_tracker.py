@@ -486,3 +486,70 @@ def test_animate_passes_its_options_on(monkeypatch, tmp_path):
     assert seen == {"layer": "hidden", "fps": 2, "max_frames": 9}
     tracker.animate(tmp_path / "a.gif")
     assert seen == {"layer": None, "fps": 4, "max_frames": 60}
+
+
+# ----- the unit pictures (tracker/units_plot.py) --------------------------------
+
+from matplotlib.font_manager import FontProperties  # noqa: E402
+
+from mlscompanion.tracker import units_plot  # noqa: E402
+
+
+def _history(units=3, steps=range(3), layer="hidden", scale=1.0):
+    pairs = units * (units - 1) // 2
+    return [{"layer": layer, "step": step, "epoch": step, "units": units, "sampled_units": units,
+             "effective_width": units, "pair_distances": [scale * (step + 1)] * pairs}
+            for step in steps]
+
+
+def test_the_unit_heatmaps_figure_in_detail():
+    fig = units_plot.plot_units(_history(scale=0.5))
+    panels = [ax for ax in fig.axes if ax.images]
+    assert len(panels) == 3 and tuple(fig.get_size_inches()) == pytest.approx((9.6, 3.1))
+    assert fig._suptitle.get_text() == "hidden: which units are different, and when"
+    assert fig.axes[-1].get_ylabel() == "distance between units"  # the colour bar
+    medium = FontProperties(size="medium").get_size_in_points()
+    for ax, step in zip(panels, range(3)):
+        assert ax.get_title() == f"step {step} (epoch {step})\neffective width 3 of 3"
+        assert ax.title.get_fontsize() == medium
+        assert ax.images[0].get_clim() == (0.0, 1.5)  # one scale: the largest distance
+        assert len(ax.texts) == 9  # 3 units: every distance written in its cell
+
+
+@pytest.mark.parametrize("units, written", [(6, 36), (7, 0)])
+def test_distances_are_written_in_the_cells_up_to_six_units(units, written):
+    fig = units_plot.plot_units(_history(units=units))
+    assert [len(ax.texts) for ax in fig.axes if ax.images] == [written] * 3
+
+
+def test_identical_units_everywhere_get_the_scale_zero_to_one():
+    fig = units_plot.plot_units(_history(scale=0.0))
+    assert {ax.images[0].get_clim() for ax in fig.axes if ax.images} == {(0.0, 1.0)}
+
+
+@pytest.mark.parametrize("name", ["fps", "max_frames", "dpi"])
+@pytest.mark.parametrize("value", [0, 1.5, True])
+def test_animate_refuses_what_is_not_a_positive_int(tmp_path, name, value):
+    with pytest.raises(ValueError) as error:
+        units_plot.animate_units(_history(), tmp_path / "a.gif", **{name: value})
+    assert str(error.value) == f"`{name}` must be a positive int. Received: {name}={value!r}"
+
+
+def test_the_animation_spreads_its_frames_and_draws_the_layer_asked(monkeypatch, tmp_path):
+    drawn, figures = [], []
+    matrix, new_figure = units_plot.distance_matrix, units_plot.new_figure
+    monkeypatch.setattr(units_plot, "distance_matrix",
+                        lambda record: drawn.append((record["layer"], record["step"]))
+                        or matrix(record))
+
+    def kept_figure(*args, **kwargs):
+        figures.append((args, kwargs, new_figure(*args, **kwargs)))
+        return figures[-1][2]
+
+    monkeypatch.setattr(units_plot, "new_figure", kept_figure)
+    history = _history(steps=range(10), layer="first") + _history(steps=range(10), layer="second")
+    units_plot.animate_units(history, tmp_path / "a.gif", layer="second", fps=1, max_frames=4)
+    assert drawn == [("second", step) for step in (0, 3, 6, 9)]  # the first and last kept
+    ((args, kwargs, (fig, axes)),) = figures
+    assert args == (1, 1) and kwargs == {"width": 3.6, "height": 3.3}
+    assert fig.axes[-1].get_ylabel() == "distance" and len(axes[0, 0].texts) == 9
