@@ -553,3 +553,85 @@ def test_the_animation_spreads_its_frames_and_draws_the_layer_asked(monkeypatch,
     ((args, kwargs, (fig, axes)),) = figures
     assert args == (1, 1) and kwargs == {"width": 3.6, "height": 3.3}
     assert fig.axes[-1].get_ylabel() == "distance" and len(axes[0, 0].texts) == 9
+
+
+# ----- sinks (tracker/sinks/) -----------------------------------------------------
+
+from mlscompanion.tracker.sinks.base import Sink, check_sink  # noqa: E402
+
+
+class _SendOnly:
+    def send(self, records):
+        pass
+
+
+def test_what_a_sink_without_every_method_is_told():
+    sink = _SendOnly()
+    with pytest.raises(TypeError) as error:
+        check_sink(sink)
+    assert str(error.value) == (
+        "`sinks` must hold sinks with the methods open, send, flush, close (subclass "
+        f"mlscompanion.sinks.Sink). Received: {sink!r}, which has no open, flush, close.")
+
+
+def test_a_sink_that_does_not_define_send_is_named():
+    class Quiet(Sink):
+        pass
+
+    with pytest.raises(NotImplementedError) as error:
+        Quiet().send([])
+    assert str(error.value) == "Quiet must define send(records)"
+
+
+def test_one_heatmap_panel_in_detail():
+    from mlscompanion.style import dldarkred, new_figure
+
+    fig, axes = new_figure()
+    ax = axes[0, 0]
+    matrix = units_plot.distance_matrix({"pair_distances": [0.6, 1.0, 0.2]})
+    image, texts = units_plot._draw_matrix(ax, matrix, 1.0, annotate=True)
+    assert image.get_cmap().name == "mlscompanion_units" and image.get_clim() == (0.0, 1.0)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["1", "2", "3"]
+    assert list(ax.get_xticks()) == [0, 1, 2] and (ax.get_xlabel(), ax.get_ylabel()) == ("unit", "unit")
+    assert [t.get_text() for t in texts] == ["0", "0.6", "1", "0.6", "0", "0.2", "1", "0.2", "0"]
+    # written white on dark cells (above 0.6 of the scale), dark red elsewhere
+    assert [t.get_color() for t in texts].count("white") == 2
+    assert {t.get_color() for t in texts} == {"white", dldarkred}
+    small = FontProperties(size="small").get_size_in_points()
+    assert all(t.get_fontsize() == small and t.get_ha() == t.get_va() == "center" for t in texts)
+    wide = np.zeros((16, 16))
+    units_plot._draw_matrix(ax, wide, 1.0, annotate=False)
+    assert list(ax.get_xticks()) == list(range(0, 16, 2))
+    assert [t.get_text() for t in ax.get_yticklabels()] == [str(i) for i in range(1, 17, 2)]
+
+
+def test_a_panel_title_says_when_the_units_are_a_sample():
+    record = {"step": 5, "epoch": 1, "units": 10, "sampled_units": 4, "effective_width": 2}
+    assert units_plot._label("hidden", record) == (
+        "step 5 (epoch 1)\neffective width 2 of 4, 4 of 10 units")
+    del record["sampled_units"]
+    assert units_plot._label("hidden", record) == "step 5 (epoch 1)\neffective width 2 of 10"
+
+
+def test_the_layer_pictured_by_default_is_the_first_with_pair_distances():
+    history = [dict(r, pair_distances=None) for r in _history(layer="first")] + _history(
+        layer="second")
+    layer, records = units_plot._layer_records(history, None)
+    assert layer == "second" and len(records) == 3
+    with pytest.raises(ValueError) as error:
+        units_plot._layer_records(history, "first")
+    assert str(error.value) == (
+        "Layer 'first' has 3 units and no record of each pair's distance: they are kept only "
+        "for layers of at most `pair_limit` units (32 by default). Track it with "
+        "NeuronDifferentiation(pair_limit=3), or with max_units=32 to picture a sample of "
+        "its units.")
+    with pytest.raises(ValueError) as error:
+        units_plot._layer_records([], None)
+    assert str(error.value) == "The history is empty: train with the tracker first."
+
+
+def test_a_hundred_units_matrix_is_read_back():
+    pairs = np.arange(4950, dtype="float64")
+    matrix = units_plot.distance_matrix({"pair_distances": pairs})
+    assert matrix.shape == (100, 100) and matrix[0, 1] == 0.0 and matrix[98, 99] == 4949.0
