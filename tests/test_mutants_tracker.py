@@ -635,3 +635,32 @@ def test_a_hundred_units_matrix_is_read_back():
     pairs = np.arange(4950, dtype="float64")
     matrix = units_plot.distance_matrix({"pair_distances": pairs})
     assert matrix.shape == (100, 100) and matrix[0, 1] == 0.0 and matrix[98, 99] == 4949.0
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"csv_path": 3}, "`csv_path` must be a file path (str or pathlib.Path) or None. "
+                      "Received: csv_path=3"),
+    ({"log_dir": 3}, "`log_dir` must be a folder path (str or pathlib.Path) or None. "
+                     "Received: log_dir=3"),
+    ({"append": True}, "`append=True` needs `csv_path`: it continues an existing CSV file. "
+                       "Give csv_path='units.csv'."),
+    ({"live": "yes"}, "`live` must be True, False or a mlscompanion.tracker.sinks.LiveSink. "
+                      "Received: live='yes'"),
+])
+def test_what_bad_sink_options_are_told(options, message):
+    with pytest.raises(ValueError) as error:
+        NeuronDifferentiation(**options)
+    assert str(error.value) == message
+
+
+def test_a_csv_cut_short_by_a_crash_is_said_in_full(tmp_path):
+    path = tmp_path / "units.csv"
+    _fit(_model(), NeuronDifferentiation(csv_path=path), epochs=1)
+    with open(path, "a") as handle:
+        handle.write("1,2,hid")  # a line the killed run did not finish
+    tracker = NeuronDifferentiation(csv_path=path, append=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _fit(_model(), tracker, epochs=1)
+    assert f"NeuronDifferentiation: {path} ended in a line cut short (the run was killed " \
+           "while writing it); that line was dropped." in [str(w.message) for w in caught]
