@@ -664,3 +664,59 @@ def test_a_csv_cut_short_by_a_crash_is_said_in_full(tmp_path):
         _fit(_model(), tracker, epochs=1)
     assert f"NeuronDifferentiation: {path} ended in a line cut short (the run was killed " \
            "while writing it); that line was dropped." in [str(w.message) for w in caught]
+
+
+from mlscompanion.tracker.records import OPTIONAL_FIELDS, RECORD_FIELDS  # noqa: E402
+from mlscompanion.tracker.sinks.csv_file import CSVSink, read_csv  # noqa: E402
+
+
+def _record(step, pairs):
+    return dict(dict.fromkeys(RECORD_FIELDS, 0.5), step=step, epoch=0, layer="hidden",
+                units=3, sampled_units=3, effective_width=2, pair_distances=pairs)
+
+
+def test_the_csv_writes_pair_distances_as_json_or_nothing_and_reads_them_back(tmp_path):
+    path = tmp_path / "units.csv"
+    sink = CSVSink(path)
+    assert sink.get_config() == {"path": str(path)}
+    sink.send([_record(0, [1.0, float("nan"), 2.5]), _record(1, None)])
+    lines = path.read_text().splitlines()
+    assert lines[1].count('"[1.0, NaN, 2.5]"') == 1 and lines[2].endswith(",")
+    back = read_csv(path)
+    assert back[0]["pair_distances"][::2] == [1.0, 2.5] and np.isnan(back[0]["pair_distances"][1])
+    assert back[1]["pair_distances"] is None
+
+
+def test_a_clean_csv_is_continued_untouched_and_a_new_run_starts_a_new_file(tmp_path):
+    path = tmp_path / "units.csv"
+    CSVSink(path).send([_record(0, None), _record(1, None)])
+    text = path.read_text()
+    again = CSVSink(path, append=True)
+    assert again.dropped_partial_line is False and path.read_text() == text
+    assert [r["step"] for r in again.previous] == [0, 1]
+    fresh = CSVSink(path)  # no append: a new file
+    assert fresh.previous == [] and read_csv(path) == []
+
+
+def test_a_cut_line_is_dropped_and_the_lines_before_it_kept(tmp_path):
+    path = tmp_path / "units.csv"
+    CSVSink(path).send([_record(0, None)])
+    whole = path.read_text()
+    with open(path, "a") as handle:
+        handle.write("1,0,hid")
+    assert CSVSink(path, append=True).dropped_partial_line is True
+    assert path.read_text() == whole
+
+
+def test_a_csv_without_the_trackers_columns_is_named(tmp_path):
+    path = tmp_path / "other.csv"
+    path.write_text("a,b\n1,2\n")
+    required = [field for field in RECORD_FIELDS if field not in OPTIONAL_FIELDS]
+    with pytest.raises(ValueError) as error:
+        read_csv(path)
+    assert str(error.value) == (
+        f"{str(path)!r} is not a NeuronDifferentiation CSV: it lacks the columns {required}. "
+        f"Expected the header {','.join(RECORD_FIELDS)}.")
+    optional_left_out = ",".join(f for f in RECORD_FIELDS if f not in OPTIONAL_FIELDS)
+    path.write_text(optional_left_out + "\n")
+    assert read_csv(path) == []
