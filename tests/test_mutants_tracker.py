@@ -4,6 +4,9 @@ See docs/testing.md: each test here kills mutants of a module of
 ``mlscompanion/tracker/`` that the rest of the suite let survive.
 """
 
+import os
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -720,3 +723,37 @@ def test_a_csv_without_the_trackers_columns_is_named(tmp_path):
     optional_left_out = ",".join(f for f in RECORD_FIELDS if f not in OPTIONAL_FIELDS)
     path.write_text(optional_left_out + "\n")
     assert read_csv(path) == []
+
+
+def test_the_tensorboard_file_in_detail(tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
+    from tensorboard.compat.proto.event_pb2 import Event
+
+    x, y = _data()
+    _fit(_model(), NeuronDifferentiation(maps=True, maps_data=(x, y), log_dir=tmp_path), epochs=1)
+    (name,) = os.listdir(tmp_path / "units")
+    events = [Event.FromString(raw)  # as written: no conversion of the image summaries
+              for raw in RawEventFileLoader(str(tmp_path / "units" / name)).Load()]
+    assert events[0].file_version == "brain.Event:2"
+    assert all(event.wall_time > 1e9 for event in events)  # seconds since 1970
+    images = [(event.step, value.image) for event in events for value in event.summary.value
+              if value.tag == "unit_maps"]
+    assert [step for step, _ in images] == [0, 4]
+    assert all(image.colorspace == 4 and image.width > 100 for _, image in images)  # RGBA
+
+
+def test_the_tensorboard_sink_names_its_folder_and_the_missing_package(monkeypatch, tmp_path):
+    pytest.importorskip("tensorboard")
+    from mlscompanion.tracker.sinks.tensorboard import TensorBoardSink, require_tensorboard
+
+    sink = TensorBoardSink(tmp_path / "logs")
+    sink.close()
+    assert sink.get_config() == {"log_dir": str(tmp_path / "logs")}
+    monkeypatch.setitem(sys.modules, "tensorboard.compat.proto", None)
+    with pytest.raises(ImportError) as error:
+        require_tensorboard()
+    assert str(error.value) == (
+        "NeuronDifferentiation(log_dir=...) writes TensorBoard files with the `tensorboard` "
+        "package, which is not installed: pip install mlscompanion[tensorboard]  (or: pip "
+        "install tensorboard)")
