@@ -4,6 +4,7 @@ See docs/testing.md: each test here kills mutants of a module of
 ``mlscompanion/tracker/`` that the rest of the suite let survive.
 """
 
+import io
 import os
 import sys
 
@@ -757,3 +758,52 @@ def test_the_tensorboard_sink_names_its_folder_and_the_missing_package(monkeypat
         "NeuronDifferentiation(log_dir=...) writes TensorBoard files with the `tensorboard` "
         "package, which is not installed: pip install mlscompanion[tensorboard]  (or: pip "
         "install tensorboard)")
+
+
+from mlscompanion.tracker.sinks.live import LiveSink  # noqa: E402
+
+
+def test_the_live_views_config_and_its_messages():
+    assert LiveSink(notebook=False).get_config() == {
+        "interval": 1.0, "budget": 0.03, "notebook": False, "dpi": 72}
+    assert LiveSink(interval=0, budget=1, notebook=True).get_config()["interval"] == 0.0
+    with pytest.raises(ValueError) as error:
+        LiveSink(interval=-1)
+    assert str(error.value) == "`interval` must be a number of seconds >= 0. Received: interval=-1"
+    with pytest.raises(ValueError) as error:
+        LiveSink(budget=0)
+    assert str(error.value) == "`budget` must be a share of the time in (0, 1]. Received: budget=0"
+
+
+class _Shown:
+    """Stands in for IPython's display: keeps what it is given."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, picture, display_id=None, metadata=None):
+        self.calls.append((picture, display_id, metadata))
+        return self
+
+
+def _live_picture(dpi):
+    shown = _Shown()
+    sink = LiveSink(notebook=True, display=shown, dpi=dpi)
+    sink.open([])
+    sink.send(_history(steps=range(2)))
+    sink.close()  # what came since the last draw is drawn
+    ((picture, display_id, metadata),) = shown.calls
+    assert picture.format == "png" and display_id is True
+    assert metadata == {"mlscompanion": {"live_draws": 1}}
+    return picture
+
+
+def test_a_live_picture_is_a_png_at_the_sinks_dpi_with_its_draw_count():
+    from PIL import Image
+
+    sizes = []
+    for dpi in (50, 100):
+        with Image.open(io.BytesIO(_live_picture(dpi).data)) as png:
+            assert png.format == "PNG"
+            sizes.append(png.size[0])
+    assert abs(sizes[1] - 2 * sizes[0]) <= 2
