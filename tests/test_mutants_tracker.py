@@ -807,3 +807,35 @@ def test_a_live_picture_is_a_png_at_the_sinks_dpi_with_its_draw_count():
             assert png.format == "PNG"
             sizes.append(png.size[0])
     assert abs(sizes[1] - 2 * sizes[0]) <= 2
+
+
+# ----- compiled bodies (tracker/compiled.py) ----------------------------------------
+
+import types  # noqa: E402
+
+from mlscompanion.tracker import compiled  # noqa: E402
+
+
+def _body(x, layout=None, pairs=False):
+    return x
+
+
+def test_each_backend_is_asked_for_its_own_compiler(monkeypatch):
+    """TensorFlow and JAX stand-ins record how they are asked: XLA for
+    TensorFlow, static arguments for JAX; a backend without one runs the body."""
+    calls = []
+    monkeypatch.setitem(sys.modules, "tensorflow", types.SimpleNamespace(
+        function=lambda fn, **options: calls.append(("tf", fn, options)) or "tf.function"))
+    monkeypatch.setitem(sys.modules, "jax", types.SimpleNamespace(
+        jit=lambda fn, **options: calls.append(("jax", fn, options)) or "jax.jit"))
+    monkeypatch.setattr(compiled, "_COMPILED", {})
+    for backend, want in (("tensorflow", "tf.function"), ("jax", "jax.jit")):
+        monkeypatch.setattr(keras.backend, "backend", lambda name=backend: name)
+        assert compiled.compile_for_backend(_body, static=("pairs",)) == want
+        assert compiled.compiled_once(_body, ("shape",), static=("layout", "pairs")) == want
+        assert compiled.compiled_once(_body, ("shape",), static=("layout", "pairs")) == want
+    assert calls == [("tf", _body, {"jit_compile": True}), ("tf", _body, {"jit_compile": True}),
+                     ("jax", _body, {"static_argnames": ("pairs",)}),
+                     ("jax", _body, {"static_argnames": ("layout", "pairs")})]
+    monkeypatch.setattr(keras.backend, "backend", lambda: "numpy")
+    assert compiled.compile_for_backend(_body) is _body
