@@ -839,3 +839,42 @@ def test_each_backend_is_asked_for_its_own_compiler(monkeypatch):
                      ("jax", _body, {"static_argnames": ("layout", "pairs")})]
     monkeypatch.setattr(keras.backend, "backend", lambda: "numpy")
     assert compiled.compile_for_backend(_body) is _body
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"pair_figures_limit": -1}, "`pair_figures_limit` must be an int >= 0. "
+                                 "Received: pair_figures_limit=-1"),
+    ({"pair_limit": -1}, "`pair_limit` must be an int >= 0. Received: pair_limit=-1"),
+    ({"fetch_every": 0}, "`fetch_every` must be a positive int. Received: fetch_every=0"),
+    ({"probe_samples": 1}, "`probe_samples` must be an int >= 2. Received: probe_samples=1"),
+])
+def test_the_trackers_size_options_are_checked_with_their_names(options, message):
+    with pytest.raises(ValueError) as error:
+        NeuronDifferentiation(**options)
+    assert str(error.value) == message
+
+
+def test_the_smallest_sizes_and_the_probe_are_kept_as_given():
+    x = np.zeros((4, 2), "float32")
+    tracker = NeuronDifferentiation(pair_figures_limit=0, pair_limit=0, probe=x,
+                                    probe_samples=2, probe_batch_size=3)
+    assert (tracker.pair_figures_limit, tracker.pair_limit, tracker.probe_samples) == (0, 0, 2)
+    assert tracker.probe is x and (tracker._probe.samples, tracker._probe.batch_size) == (2, 3)
+
+
+def test_layers_given_as_objects_are_named_in_the_config():
+    layer = keras.layers.Dense(3, name="hidden")
+    assert NeuronDifferentiation(layers=[layer, "out"]).get_config()["layers"] == ["hidden", "out"]
+
+
+@pytest.mark.parametrize("options, asked", [
+    ({}, []), ({"log_dir": "logs"}, ["NeuronDifferentiation's live view and TensorBoard sink"]),
+    ({"live": True}, ["NeuronDifferentiation's live view and TensorBoard sink"]),
+])
+def test_the_live_view_and_tensorboard_ask_for_keras_3(monkeypatch, options, asked):
+    from mlscompanion.tracker import callback
+
+    seen = []
+    monkeypatch.setattr(callback, "require_keras_3", seen.append)
+    NeuronDifferentiation(**options)
+    assert seen == asked
