@@ -326,9 +326,10 @@ def test_a_dict_probe_follows_a_model_built_on_a_dict_of_inputs():
 class _Batches(keras.utils.PyDataset):
     """``x`` in batches of ``size``, each ``[x, y]`` (a list) or ``(x, y)``."""
 
-    def __init__(self, x, size, as_list=False, endless=False):
+    def __init__(self, x, size, as_list=False, endless=False, x_only=False):
         super().__init__()
         self.x, self.size, self.as_list, self.endless = x, size, as_list, endless
+        self.x_only = x_only
 
     @property
     def num_batches(self):
@@ -336,6 +337,8 @@ class _Batches(keras.utils.PyDataset):
 
     def __getitem__(self, index):
         part = self.x[index * self.size:(index + 1) * self.size]
+        if self.x_only:
+            return part
         return [part, part[:, :1]] if self.as_list else (part, part[:, :1])
 
 
@@ -345,6 +348,7 @@ X20 = np.arange(20, dtype="float32").reshape(10, 2)
 @pytest.mark.parametrize("batches", [
     _Batches(X20, 3, as_list=True),   # each batch a list [x, y]
     _Batches(X20, 3, endless=True),   # no length: read until enough samples
+    _Batches(X20, 3, x_only=True),    # inputs only, no targets
 ])
 def test_a_py_dataset_gives_its_first_samples_in_any_form(batches):
     np.testing.assert_array_equal(probes.Probe(batches, samples=5).arrays, X20[:5])
@@ -878,3 +882,38 @@ def test_the_live_view_and_tensorboard_ask_for_keras_3(monkeypatch, options, ask
     monkeypatch.setattr(callback, "require_keras_3", seen.append)
     NeuronDifferentiation(**options)
     assert seen == asked
+
+
+def test_a_probe_reaches_a_layer_inside_a_nested_model():
+    mlc.set_seed(2, deterministic=False)
+    inner = keras.Sequential([keras.Input((2,)),
+                              keras.layers.Dense(3, activation="tanh", name="inner_dense")],
+                             name="inner")
+    inputs = keras.Input((2,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(inner(inputs)))
+    x = np.random.default_rng(5).normal(size=(16, 2)).astype("float32")
+    tracker = NeuronDifferentiation(layers=["inner_dense"], probe=x)
+    tracker.set_model(model)
+    (record,) = tracker.record()
+    assert record["mean_abs_correlation"] == pytest.approx(
+        _mean_abs_correlation(inner, "inner_dense", x), rel=RTOL)
+
+
+def test_no_readable_layer_means_no_correlation_and_one_warning_naming_each(monkeypatch):
+    inputs = keras.Input((2,))
+    first = keras.layers.Dense(2, name="first")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(2, name="second")(first))
+
+    def output_in(chain, outputs):
+        raise ValueError("no single output")
+
+    monkeypatch.setattr(probes, "_output_in", output_in)
+    tracker = NeuronDifferentiation(layers=["first", "second"], probe=_data()[0])
+    tracker.set_model(model)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        records = tracker.record()
+    assert [str(w.message) for w in caught if "NeuronDifferentiation" in str(w.message)] == [
+        "NeuronDifferentiation cannot read the activations of first (no single output); "
+        "second (no single output); their activation correlation is not recorded."]
+    assert all(np.isnan(r["mean_abs_correlation"]) for r in records)
