@@ -917,3 +917,12 @@ def test_no_readable_layer_means_no_correlation_and_one_warning_naming_each(monk
         "NeuronDifferentiation cannot read the activations of first (no single output); "
         "second (no single output); their activation correlation is not recorded."]
     assert all(np.isnan(r["mean_abs_correlation"]) for r in records)
+
+
+def test_einsum_dense_with_the_ellipsis_after_the_units():
+    """``ab...,bc->ac...``: the units are the output's axis 1 (not its last),
+    and the bias, shaped (units, 1), holds them on its first axis."""
+    layer = keras.layers.EinsumDense("ab...,bc->ac...", output_shape=(4, None), bias_axes="c")
+    assert tuple(layer(np.ones((5, 3, 2), "float32")).shape) == (5, 4, 2)
+    tracked = describe_layer(layer)
+    assert (tracked.units, tracked.unit_axis, tracked.layout) == (4, 1, ((-1, 1), (0, 1)))
