@@ -926,3 +926,11 @@ def test_einsum_dense_with_the_ellipsis_after_the_units():
     assert tuple(layer(np.ones((5, 3, 2), "float32")).shape) == (5, 4, 2)
     tracked = describe_layer(layer)
     assert (tracked.units, tracked.unit_axis, tracked.layout) == (4, 1, ((-1, 1), (0, 1)))
+
+
+def test_the_frame_without_pandas_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError) as error:
+        NeuronDifferentiation().to_frame()
+    assert str(error.value) == ("to_frame() needs pandas: pip install pandas. tracker.history "
+                                "holds the same records as plain dicts.")
