@@ -934,3 +934,19 @@ def test_the_frame_without_pandas_says_what_to_install(monkeypatch):
         NeuronDifferentiation().to_frame()
     assert str(error.value) == ("to_frame() needs pandas: pip install pandas. tracker.history "
                                 "holds the same records as plain dicts.")
+
+
+def test_one_step_given_as_an_int_is_one_panel():
+    fig = units_plot.plot_units(_history(steps=range(5)), steps=3)
+    (panel,) = [ax for ax in fig.axes if ax.images]
+    assert panel.get_title().startswith("step 3 (epoch 3)")
+
+
+def test_written_distances_turn_white_above_six_tenths_of_the_scale():
+    from mlscompanion.style import new_figure
+
+    fig, axes = new_figure()
+    matrix = units_plot.distance_matrix({"pair_distances": [1.1, 1.3, 2.0]})
+    _, texts = units_plot._draw_matrix(axes[0, 0], matrix, 2.0, annotate=True)
+    assert [t.get_color() == "white" for t in texts] == [
+        False, False, True, False, False, True, True, True, False]
