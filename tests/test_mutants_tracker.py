@@ -950,3 +950,12 @@ def test_written_distances_turn_white_above_six_tenths_of_the_scale():
     _, texts = units_plot._draw_matrix(axes[0, 0], matrix, 2.0, annotate=True)
     assert [t.get_color() == "white" for t in texts] == [
         False, False, True, False, False, True, True, True, False]
+
+
+def test_maps_pass_by_the_sinks_that_do_not_show_them(tmp_path):
+    """The CSV and a user's sink without ``send_maps`` take records only."""
+    sink, x, y = _Sent(), *_data()
+    tracker = NeuronDifferentiation(maps=True, maps_data=(x, y), csv_path=tmp_path / "u.csv",
+                                    sinks=[sink])
+    _fit(_model(), tracker, epochs=1)
+    assert sink.sent == [[0, 4]] and len(_csv_steps(tmp_path / "u.csv")) == 2
