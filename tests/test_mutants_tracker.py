@@ -959,3 +959,15 @@ def test_maps_pass_by_the_sinks_that_do_not_show_them(tmp_path):
                                     sinks=[sink])
     _fit(_model(), tracker, epochs=1)
     assert sink.sent == [[0, 4]] and len(_csv_steps(tmp_path / "u.csv")) == 2
+
+
+def test_einsum_dense_units_and_bias_on_other_axes():
+    """``...b,bc->...c`` reads its units on the output's last axis whatever the
+    input's rank; a bias on an axis that is not the units' is not theirs."""
+    ellipsis = keras.layers.EinsumDense("...b,bc->...c", output_shape=4, bias_axes="c")
+    ellipsis(np.ones((5, 3, 2), "float32"))
+    assert describe_layer(ellipsis).unit_axis == -1
+    other = keras.layers.EinsumDense("abc,cd->abd", output_shape=(3, 4), bias_axes="b")
+    other(np.ones((5, 3, 2), "float32"))
+    tracked = describe_layer(other)
+    assert (tracked.units, tracked.unit_axis, tracked.layout) == (4, -1, ((-1, 1),))
