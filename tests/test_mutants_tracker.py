@@ -971,3 +971,11 @@ def test_einsum_dense_units_and_bias_on_other_axes():
     other(np.ones((5, 3, 2), "float32"))
     tracked = describe_layer(other)
     assert (tracked.units, tracked.unit_axis, tracked.layout) == (4, -1, ((-1, 1),))
+
+
+def test_animate_makes_the_gifs_folder_and_refuses_what_is_not_a_path(tmp_path):
+    path = tmp_path / "new" / "folder" / "a.gif"
+    assert units_plot.animate_units(_history(), path) == path and path.stat().st_size > 0
+    with pytest.raises(ValueError) as error:
+        units_plot.animate_units(_history(), 3)
+    assert str(error.value) == "`path` must be a file path. Received: path=3"
