@@ -466,3 +466,9 @@ def test_fingerprint_decimals_rounds_like_numpy_and_is_checked():
             mlc.fingerprint([w], decimals=bad)
     with pytest.raises(ValueError, match=r"or a list of arrays\. Received: str\."):
         mlc.fingerprint("model.keras")
+
+
+def test_deterministic_must_be_true_or_false():
+    with pytest.raises(ValueError) as error:
+        mlc.set_seed(1, deterministic="yes")
+    assert str(error.value) == "`deterministic` must be True or False. Received: deterministic='yes'"
