@@ -472,3 +472,8 @@ def test_deterministic_must_be_true_or_false():
     with pytest.raises(ValueError) as error:
         mlc.set_seed(1, deterministic="yes")
     assert str(error.value) == "`deterministic` must be True or False. Received: deterministic='yes'"
+
+
+@pytest.mark.keras3_only
+def test_the_environment_names_keras_3_by_its_version_alone():
+    assert mlc.environment()["keras"] == keras.__version__
