@@ -4,18 +4,28 @@ See docs/testing.md: each test here kills mutants of a module of
 ``mlscompanion/tracker/`` that the rest of the suite let survive.
 """
 
+import csv
 import io
 import os
 import sys
+import types
+import warnings
 
 import keras
 import numpy as np
 import pytest
+from matplotlib.font_manager import FontProperties
 
 import mlscompanion as mlc
-
-from mlscompanion.tracker import layer_weights
+from mlscompanion.tracker import compiled, layer_weights, probes, units_plot
+from mlscompanion.tracker.callback import NeuronDifferentiation
 from mlscompanion.tracker.layer_weights import LayerWeights
+from mlscompanion.tracker.layers import describe_layer, resolve_layers, sample_units
+from mlscompanion.tracker.records import OPTIONAL_FIELDS, RECORD_FIELDS
+from mlscompanion.tracker.sinks.base import Sink, check_sink
+from mlscompanion.tracker.sinks.csv_file import CSVSink, read_csv
+from mlscompanion.tracker.sinks.live import LiveSink
+from tests.test_unit_figures import RTOL, oracle
 
 
 class _Tracked:
@@ -70,13 +80,6 @@ def test_layer_weights_come_from_the_jax_state_while_it_holds_them(monkeypatch):
 
 
 # ----- the callback (tracker/callback.py) ---------------------------------------
-
-import csv
-import warnings
-
-from mlscompanion.tracker.callback import NeuronDifferentiation
-from mlscompanion.tracker import probes
-from mlscompanion.tracker.layers import sample_units
 
 
 def _model(units=6, seed=3):
@@ -259,7 +262,6 @@ def test_two_units_are_enough_to_sample():
 
 # ----- probes (tracker/probes.py) -----------------------------------------------
 
-from tests.test_unit_figures import RTOL, oracle  # noqa: E402
 
 KINDS = probes._KINDS
 
@@ -433,8 +435,6 @@ def test_a_model_without_an_inputs_graph_is_tracked_without_correlation():
 
 # ----- what a unit is per layer (tracker/layers.py), the history views ------------
 
-from mlscompanion.tracker.layers import describe_layer, resolve_layers  # noqa: E402
-
 
 def test_a_sample_of_units_is_sorted_distinct_and_fixed_by_its_seed():
     assert sample_units(5, 5) is None and sample_units(5, None) is None
@@ -498,10 +498,6 @@ def test_animate_passes_its_options_on(monkeypatch, tmp_path):
 
 # ----- the unit pictures (tracker/units_plot.py) --------------------------------
 
-from matplotlib.font_manager import FontProperties  # noqa: E402
-
-from mlscompanion.tracker import units_plot  # noqa: E402
-
 
 def _history(units=3, steps=range(3), layer="hidden", scale=1.0):
     pairs = units * (units - 1) // 2
@@ -564,8 +560,6 @@ def test_the_animation_spreads_its_frames_and_draws_the_layer_asked(monkeypatch,
 
 
 # ----- sinks (tracker/sinks/) -----------------------------------------------------
-
-from mlscompanion.tracker.sinks.base import Sink, check_sink  # noqa: E402
 
 
 class _SendOnly:
@@ -674,10 +668,6 @@ def test_a_csv_cut_short_by_a_crash_is_said_in_full(tmp_path):
            "while writing it); that line was dropped." in [str(w.message) for w in caught]
 
 
-from mlscompanion.tracker.records import OPTIONAL_FIELDS, RECORD_FIELDS  # noqa: E402
-from mlscompanion.tracker.sinks.csv_file import CSVSink, read_csv  # noqa: E402
-
-
 def _record(step, pairs):
     return dict(dict.fromkeys(RECORD_FIELDS, 0.5), step=step, epoch=0, layer="hidden",
                 units=3, sampled_units=3, effective_width=2, pair_distances=pairs)
@@ -764,9 +754,6 @@ def test_the_tensorboard_sink_names_its_folder_and_the_missing_package(monkeypat
         "install tensorboard)")
 
 
-from mlscompanion.tracker.sinks.live import LiveSink  # noqa: E402
-
-
 def test_the_live_views_config_and_its_messages():
     assert LiveSink(notebook=False).get_config() == {
         "interval": 1.0, "budget": 0.03, "notebook": False, "dpi": 72}
@@ -814,10 +801,6 @@ def test_a_live_picture_is_a_png_at_the_sinks_dpi_with_its_draw_count():
 
 
 # ----- compiled bodies (tracker/compiled.py) ----------------------------------------
-
-import types  # noqa: E402
-
-from mlscompanion.tracker import compiled  # noqa: E402
 
 
 def _body(x, layout=None, pairs=False):
